@@ -1,0 +1,1 @@
+"""Qt-free HTTP: talking to Register's API."""

@@ -1,0 +1,5 @@
+"""``python -m desktop.cli``: the command line."""
+
+from desktop.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""Qt-free domain: reading, mapping, the session, upload, export."""

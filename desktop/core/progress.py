@@ -1,0 +1,34 @@
+"""Progress reporting and cooperative cancellation for long work (CLI, window jobs, tests)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+
+class Progress(Protocol):
+    def __call__(self, done: int, total: int, /) -> None: ...
+
+
+def no_progress(done: int, total: int, /) -> None:
+    """A Progress that reports nowhere."""
+
+
+class Cancelled(Exception):
+    """The user cancelled the work. Not an error."""
+
+
+class CancelToken:
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()

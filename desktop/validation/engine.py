@@ -1,0 +1,195 @@
+"""The validation engine: runs a rule pack over columns of text, vectorised.
+
+Rules see a ``Columns`` object (one numpy object array of ``str`` per template field, blanks as
+``""``) and write to a ``FindingSink``; they never raise for data problems. Row rules depend
+only on their own row, so one row can be revalidated alone; table rules (in-file duplicates)
+see every row and say which rows they recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from desktop.validation.codelists import CodeLists
+from desktop.validation.findings import Findings, FindingSink
+from desktop.validation.template import Template
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class Columns(Mapping[str, np.ndarray]):
+    """Equal-length object arrays of str, keyed by template field; missing fields read as blank."""
+
+    def __init__(self, data: Mapping[str, np.ndarray], n: int) -> None:
+        self._data = dict(data)
+        self.n = n
+        self._cache: dict[tuple[str, str], np.ndarray] = {}
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, str]], fields: Iterable[str]) -> Columns:
+        n = len(rows)
+        data = {}
+        for f in fields:
+            arr = np.empty(n, dtype=object)
+            arr[:] = [str(r.get(f, "") or "") for r in rows]
+            data[f] = arr
+        return cls(data, n)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        arr = self._data.get(name)
+        if arr is None:
+            arr = np.full(self.n, "", dtype=object)
+            self._data[name] = arr
+        return arr
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def invalidate(self) -> None:
+        """Forget cached per-field results after cells changed."""
+        self._cache.clear()
+
+    def take(self, positions: np.ndarray) -> Columns:
+        return Columns({k: v[positions] for k, v in self._data.items()}, len(positions))
+
+    # -- cached per-field helpers (vectorised in the sense of one pass per field) --
+    def _cached(self, name: str, kind: str, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        key = (name, kind)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = fn(self[name])
+            self._cache[key] = hit
+        return hit
+
+    def blank(self, name: str) -> np.ndarray:
+        return self._cached(name, "blank", lambda a: np.fromiter((not v for v in a), bool, len(a)))
+
+    def present(self, name: str) -> np.ndarray:
+        return ~self.blank(name)
+
+    def lengths(self, name: str) -> np.ndarray:
+        return self._cached(name, "len", lambda a: np.fromiter(map(len, a), np.int64, len(a)))
+
+    def isin(self, name: str, allowed: frozenset[str] | set[str]) -> np.ndarray:
+        a = self[name]
+        return np.fromiter((v in allowed for v in a), bool, len(a))
+
+    def matches(self, name: str, pattern: re.Pattern[str]) -> np.ndarray:
+        a = self[name]
+        fm = pattern.fullmatch
+        return np.fromiter((fm(v) is not None for v in a), bool, len(a))
+
+    def dates(self, name: str) -> np.ndarray:
+        """Day ordinals of ISO ``YYYY-MM-DD`` dates; 0 where blank or not a valid date."""
+        return self._cached(name, "date", _date_ordinals)
+
+    def equals(self, name: str, value: str) -> np.ndarray:
+        a = self[name]
+        return np.fromiter((v == value for v in a), bool, len(a))
+
+
+def parse_iso_date(value: str) -> dt.date | None:
+    if not ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _date_ordinals(arr: np.ndarray) -> np.ndarray:
+    cache: dict[str, int] = {}
+    out = np.zeros(len(arr), dtype=np.int64)
+    for i, v in enumerate(arr):
+        if not v:
+            continue
+        o = cache.get(v)
+        if o is None:
+            d = parse_iso_date(v)
+            o = d.toordinal() if d else 0
+            cache[v] = o
+        out[i] = o
+    return out
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    template: Template
+    code_lists: CodeLists
+    today: dt.date = field(default_factory=utc_today)
+    facts: Mapping[str, Any] = field(default_factory=dict)  # the pack's data (funding tables, ...)
+
+
+class Rule(Protocol):
+    """A row rule: its findings for a row depend only on that row."""
+
+    name: str
+
+    def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None: ...
+
+
+class TableRule(Protocol):
+    """A rule across rows (in-file duplicates)."""
+
+    name: str
+    codes: ClassVar[frozenset[str]]  # every finding code this rule emits
+
+    def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None: ...
+
+    def recheck(self, cols: Columns, ctx: RuleContext, sink: FindingSink, changed: np.ndarray) -> np.ndarray:
+        """Recompute after ``changed`` rows were edited; return every row whose findings were recomputed."""
+        ...
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """The rules of one Register template version, in Register's order of concerns."""
+
+    version: str
+    rules: tuple[Rule, ...]
+    table_rules: tuple[TableRule, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def context(self, template: Template, code_lists: CodeLists, today: dt.date | None = None) -> RuleContext:
+        return RuleContext(template=template, code_lists=code_lists, today=today or utc_today(), facts=self.facts)
+
+    def validate(self, cols: Columns, ctx: RuleContext) -> Findings:
+        """Every rule over every row."""
+        sink = FindingSink()
+        for rule in self.rules:
+            rule.check(cols, ctx, sink)
+        for trule in self.table_rules:
+            trule.check(cols, ctx, sink)
+        return sink.findings()
+
+    def revalidate_rows(self, old: Findings, cols: Columns, ctx: RuleContext, positions: np.ndarray) -> Findings:
+        """Findings after ``positions`` were edited: their row findings are recomputed, and table
+        rules recompute whichever rows the edit may affect (a new or broken duplicate pair)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        sink = FindingSink(positions)
+        sub = cols.take(positions)
+        for rule in self.rules:
+            rule.check(sub, ctx, sink)
+        frame = old.frame
+        rows = frame["row"].to_numpy()
+        keep = ~np.isin(rows, positions)
+        table_sink = FindingSink()
+        for trule in self.table_rules:
+            touched = trule.recheck(cols, ctx, table_sink, positions)
+            keep &= ~(np.isin(rows, touched) & frame["code"].isin(trule.codes).to_numpy())
+        # file-level findings and other rows' findings stay as they were
+        kept = Findings(frame[keep].reset_index(drop=True))
+        return Findings.concat([kept, sink.findings(), table_sink.findings()])
