@@ -279,6 +279,10 @@ def _check_cells(table: RawTable, limits: Limits) -> None:
 
 
 def _read_workbook(path: Path, kind: str, sheet: str | None, limits: Limits) -> RawTable:
+    if kind in ("xlsx", "ods"):
+        from desktop.core.guards import check_zip_workbook
+
+        check_zip_workbook(path)
     try:
         from python_calamine import CalamineWorkbook
 
