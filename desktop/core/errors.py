@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
+from desktop.validation.errors import UserFacingError
 
-class UserFacingError(Exception):
-    """An error with a title and a message that says what to do; shown as is, never as a traceback."""
-
-    title = "Something went wrong"
-
-    def __init__(self, message: str, *, title: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if title is not None:
-            self.title = title
-
-    def __str__(self) -> str:
-        return self.message
+__all__ = ["FileReadError", "UsageError", "UserFacingError"]
 
 
 class FileReadError(UserFacingError):
