@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -34,6 +34,8 @@ class Columns(Mapping[str, np.ndarray]):
         self._data = dict(data)
         self.n = n
         self._cache: dict[tuple[str, str], np.ndarray] = {}
+        self._derived: dict[Hashable, Any] = {}
+        self._state: dict[str, Any] = {}
 
     @classmethod
     def from_rows(cls, rows: Sequence[Mapping[str, str]], fields: Iterable[str]) -> Columns:
@@ -61,6 +63,43 @@ class Columns(Mapping[str, np.ndarray]):
     def invalidate(self) -> None:
         """Forget cached per-field results after cells changed."""
         self._cache.clear()
+        self._derived.clear()
+
+    def derived(self, key: Hashable, fn: Callable[[], Any]) -> Any:
+        """A result computed from several fields (e.g. the academic cycle of each row), computed
+        once and shared by the rules that need it until the cells change. ``key`` must name
+        everything the result depends on besides the cells (e.g. today's date)."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = fn()
+            return value
+
+    def table_state(self, key: str) -> dict[str, Any]:
+        """Mutable state a table rule keeps for this table across edits (an index of duplicate
+        groups, say). Not cleared by ``invalidate``: the rule updates it in ``recheck``."""
+        return self._state.setdefault(key, {})
+
+    def per_value(self, name: str, kind: str, fn: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
+        """``fn`` of each cell of a field, computed once per distinct value (codes repeat a lot)
+        and cached under ``kind`` until the cells change."""
+        def compute(a: np.ndarray) -> np.ndarray:
+            memo: dict[str, Any] = {}
+
+            def get(v: str) -> Any:
+                try:
+                    return memo[v]
+                except KeyError:
+                    r = memo[v] = fn(v)
+                    return r
+
+            if dtype is object:
+                out = np.empty(len(a), dtype=object)
+                out[:] = [get(v) for v in a]
+                return out
+            return np.fromiter(map(get, a), dtype, len(a))
+
+        return self._cached(name, kind, compute)
 
     def take(self, positions: np.ndarray) -> Columns:
         return Columns({k: v[positions] for k, v in self._data.items()}, len(positions))
@@ -136,7 +175,8 @@ class RuleContext:
 class Rule(Protocol):
     """A row rule: its findings for a row depend only on that row."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None: ...
 
@@ -144,7 +184,8 @@ class Rule(Protocol):
 class TableRule(Protocol):
     """A rule across rows (in-file duplicates)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
     codes: ClassVar[frozenset[str]]  # every finding code this rule emits
 
     def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None: ...
