@@ -56,7 +56,7 @@ def codes_for(findings: Findings, field: str | None = None, row: int | None = No
 
 
 def register_messages(findings: Findings) -> set[str]:
-    return {m for m in findings.frame["register_message"] if m}
+    return {m for m in findings.frame["register_message"] if isinstance(m, str) and m}  # missing may read as NaN
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]], *, encoding: str = "utf-8", delimiter: str = ",",

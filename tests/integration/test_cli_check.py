@@ -34,7 +34,8 @@ def test_clean_file_exits_0(tmp_path, capsys):
 def test_errors_exit_1_on_spreadsheet_rows(tmp_path, capsys):
     """Row numbers are the spreadsheet's: header row 1, blank rows counted."""
     p = tmp_path / "f.csv"
-    write_csv(p, [valid_row(), valid_row(sex="Female")])
+    # a different trainee on row 2, or Register's duplicate rule would flag both rows
+    write_csv(p, [valid_row(), valid_row(sex="Female", first_names="Aoife", email="aoife.obrien@example.com")])
     text = p.read_bytes().decode().replace("\r\n", "\r\n,,,\r\n", 2)  # blank rows after header and row 2
     p.write_bytes(text.encode())
     code, report = run_json(capsys, str(p))

@@ -177,11 +177,13 @@ class PlacementUrn:
 
 # Code fields whose plain list check is not Register's behaviour: the pack's cross-field rules
 # decide them (disabilities are ignored when unknown, degree fields depend on UK/non-UK,
-# iqts_country on the route, training_route on the dates).
+# iqts_country on the route, training_route on the dates and its internal-name messages,
+# training_initiative on the funding method, which can replace it).
 CONDITIONAL_CODE_FIELDS = frozenset({
     *(f"disability{i}" for i in range(1, 10)),
     "uk_degree", "non_uk_degree", "degree_subject", "degree_grade",
     "awarding_institution", "degree_country", "iqts_country",
+    "training_route", "training_initiative",
 })
 
 
@@ -205,9 +207,7 @@ def field_rules(ctx_template) -> list:  # type: ignore[no-untyped-def]
         elif f.kind == "placement_urn":
             rules.append(PlacementUrn(f.name, f.label))
         elif f.kind == "code" and f.code_list and f.name not in CONDITIONAL_CODE_FIELDS:
-            # Register never offers route 02 (SPEC §5.15); the cross-field rules refine the route check
-            exclude = ("02",) if f.name == "training_route" else ()
-            rules.append(InCodeList(f.name, f.label, api, f.code_list, exclude))
+            rules.append(InCodeList(f.name, f.label, api, f.code_list))
     return rules
 
 

@@ -1,0 +1,120 @@
+"""Per-row facts several v2026.1 rules share (route properties, academic cycle, date errors).
+
+Each is computed once per table through ``Columns`` caches: per distinct value for lookups, per
+(table, today, facts) for results that combine fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from desktop.validation.engine import Columns, RuleContext
+from desktop.validation.findings import FindingSink, Severity
+from desktop.validation.packs.v2026_1.facts import NO_CYCLE, PackFacts, years_before
+
+
+def route_flag(cols: Columns, facts: PackFacts, what: str) -> np.ndarray:
+    """A boolean property of each row's training route (False for blank or unknown routes)."""
+    def prop(code: str) -> bool:
+        route = facts.routes.get(code)
+        return bool(route is not None and getattr(route, what))
+
+    return cols.per_value("training_route", f"route.{what}.{id(facts)}", prop, bool)
+
+
+def route_known(cols: Columns, facts: PackFacts) -> np.ndarray:
+    return cols.per_value("training_route", f"route.known.{id(facts)}", lambda v: v in facts.routes, bool)
+
+
+def ordinal_year(ordinals: np.ndarray) -> np.ndarray:
+    """Calendar year of day ordinals (0 stays 0), through the few distinct dates of a table."""
+    if len(ordinals) == 0:
+        return np.zeros(0, dtype=np.int64)
+    uniq, inverse = np.unique(ordinals, return_inverse=True)
+    years = np.fromiter((dt.date.fromordinal(int(o)).year if o > 0 else 0 for o in uniq), np.int64, len(uniq))
+    return years[inverse.reshape(-1)]
+
+
+def _cycles_of(ordinals: np.ndarray, facts: PackFacts) -> np.ndarray:
+    uniq, inverse = np.unique(ordinals, return_inverse=True)
+    cyc = np.fromiter((facts.cycle_of(dt.date.fromordinal(int(o))) if o > 0 else NO_CYCLE for o in uniq),
+                      np.int64, len(uniq))
+    return cyc[inverse.reshape(-1)]
+
+
+def academic_cycle(cols: Columns, ctx: RuleContext, facts: PackFacts) -> np.ndarray:
+    """Start year of each trainee's academic cycle as Register derives it (SPEC §5.10).
+
+    From ``trainee_start_date``, else ``itt_start_date``; if the chosen value is blank or not a
+    valid date, the cycle of today + 1 month (an invalid trainee start date does not fall back to
+    a valid ITT start date). NO_CYCLE where Register has no such cycle.
+    """
+    def compute() -> np.ndarray:
+        ts_present = cols.present("trainee_start_date")
+        chosen = np.where(ts_present, cols.dates("trainee_start_date"), cols.dates("itt_start_date"))
+        out = _cycles_of(chosen, facts) if len(chosen) else np.zeros(0, dtype=np.int64)
+        out[chosen == 0] = facts.default_cycle(ctx.today)
+        return out
+
+    return cols.derived(("academic_cycle", ctx.today, facts), compute)  # type: ignore[no-any-return]
+
+
+def itt_start_cycle(cols: Columns, facts: PackFacts) -> np.ndarray:
+    """Cycle of ``itt_start_date`` alone (the duplicate rule's period, SPEC §5.12); NO_CYCLE if invalid."""
+    return cols.derived(("itt_start_cycle", facts), lambda: _cycles_of(cols.dates("itt_start_date"), facts))  # type: ignore[no-any-return]
+
+
+def start_cycle_for_route(cols: Columns, facts: PackFacts) -> np.ndarray:
+    """Cycle of ``trainee_start_date`` or else ``itt_start_date`` with no fallback (route 12 check);
+    NO_CYCLE where there is no usable date."""
+    def compute() -> np.ndarray:
+        chosen = np.where(cols.present("trainee_start_date"), cols.dates("trainee_start_date"),
+                          cols.dates("itt_start_date"))
+        return _cycles_of(chosen, facts) if len(chosen) else np.zeros(0, dtype=np.int64)
+
+    return cols.derived(("route_start_cycle", facts), compute)  # type: ignore[no-any-return]
+
+
+class TraineeStart:
+    """Register's trainee start date checks (T9–T11), shared by the date and route rules.
+
+    A blank ``trainee_start_date`` takes ``itt_start_date`` first, so its errors can come from the
+    ITT start date (``from_itt`` marks those rows).
+    """
+
+    def __init__(self, cols: Columns, today: dt.date) -> None:
+        ts_present = cols.present("trainee_start_date")
+        its_present = cols.present("itt_start_date")
+        ts = cols.dates("trainee_start_date")
+        its = cols.dates("itt_start_date")
+        self.from_itt = ~ts_present & its_present
+        value = np.where(ts_present, ts, its)
+        present = ts_present | its_present
+        self.invalid = present & (value == 0)  # T9
+        ten_years = years_before(today, 10).toordinal()
+        self.too_old = ~self.invalid & present & (value <= ten_years)  # T10
+        self.future = ts_present & (ts > today.toordinal()) & (ts != its) & ~self.invalid & ~self.too_old  # T11
+        self.error = self.invalid | self.too_old | self.future
+
+
+def trainee_start(cols: Columns, ctx: RuleContext) -> TraineeStart:
+    return cols.derived(("trainee_start", ctx.today), lambda: TraineeStart(cols, ctx.today))  # type: ignore[no-any-return]
+
+
+def emit(sink: FindingSink, n: int, idx: Sequence[int], values: np.ndarray, *, field: str, code: str,
+         messages: Sequence[str], registers: Sequence[str | None], severity: Severity = Severity.ERROR) -> None:
+    """Findings whose texts differ by row: grouped by text so the sink stays columnar.
+
+    Texts are built from a few fields (route, subject, cycle), so there are few distinct groups.
+    """
+    groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for i, m, r in zip(idx, messages, registers, strict=True):
+        groups[(m, r)].append(i)
+    for (message, register), rows in groups.items():
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        sink.add(mask, values, field=field, code=code, message=message, register=register, severity=severity)
