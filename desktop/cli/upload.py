@@ -1,0 +1,280 @@
+"""``register-desktop upload FILE --env E``: send the valid rows to Register, each exactly once.
+
+Running the same command again resumes the file's unfinished batch; Ctrl-C stops cleanly between
+requests (run again to resume). Exit status: 0 every row of the file is in Register, 1 some rows
+were rejected, already registered or not sent because of errors, 2 the upload could not run or
+stopped part-way (nothing is lost: run it again), 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from desktop.api.environments import Environment, resolve_environment
+from desktop.api.errors import ApiError, AuthenticationError, MissingTokenError
+from desktop.cli.check import open_session
+from desktop.cli.common import add_today
+from desktop.core.config import load_config
+from desktop.core.errors import UsageError
+from desktop.core.journal import ItemState, Journal
+from desktop.core.progress import Cancelled, CancelToken
+from desktop.core.secrets import CredentialStore, default_store
+from desktop.core.upload import (
+    UploadResult,
+    batch_key,
+    file_sha256,
+    make_client,
+    plan_upload,
+    start_practice,
+    upload_valid_rows,
+    write_batch_receipt,
+)
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "upload", help="send the valid rows to Register through its API (resumes an unfinished upload)")
+    p.add_argument("file", help="CSV, XLSX, XLSM, XLS or ODS file")
+    p.add_argument("--env", required=True, metavar="ENV",
+                   help="production, sandbox, practice (a local rehearsal) or an API address ending /api/v2026.1")
+    p.add_argument("--sheet", help="sheet name (default: the first sheet with data)")
+    p.add_argument("--mapping", metavar="PATH", help="a saved column mapping to apply")
+    p.add_argument("--yes", action="store_true", help="send without asking for confirmation")
+    p.add_argument("--rate-limit", type=int, metavar="N",
+                   help="requests per rate window (default from settings: 100, Register's limit per 60 s)")
+    p.add_argument("--rate-window", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # tests, benchmarks
+    p.add_argument("--receipt", metavar="PATH", help="also write the receipt here (.csv or .xlsx)")
+    p.add_argument("--new-batch", action="store_true",
+                   help="start a new batch even if this file was uploaded before (rows Register holds come back as "
+                        "'already registered')")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_today(p)
+    p.set_defaults(run=run)
+
+
+def _check_supports_mapping() -> bool:
+    """``--mapping`` is applied by ``check``'s ``open_session``; refuse it rather than ignore it where it is not."""
+    from desktop.cli import check
+
+    probe = argparse.ArgumentParser(add_help=False)
+    sub = probe.add_subparsers()
+    check.register(sub)
+    return any("--mapping" in action.option_strings for action in sub.choices["check"]._actions)
+
+
+def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> int:
+    err = sys.stderr
+    environment = resolve_environment(args.env)
+    if args.rate_limit is not None and args.rate_limit < 1:
+        raise UsageError("--rate-limit must be at least 1 request.")
+    if args.rate_window is not None and args.rate_window <= 0:
+        raise UsageError("--rate-window must be a positive number of seconds.")
+    if args.mapping and not _check_supports_mapping():
+        raise UsageError("--mapping is not available in this version; rename the columns to the template's names.")
+    config = load_config()
+    session = open_session(args)
+    summary = session.summary()
+    valid = summary["valid_rows"]
+    invalid = session.n_rows - valid
+    err.write(f"{args.file}: {session.n_rows} rows, {valid} ready to send"
+              + (f", {invalid} with errors (not sent; 'register-desktop check' lists them)" if invalid else "") + ".\n")
+    if valid == 0:
+        err.write("Nothing to send.\n")
+        return 1 if invalid else 0
+
+    simulator = None
+    if environment.name == "practice":
+        simulator, environment = start_practice(
+            rate_limit=args.rate_limit or config.rate_limit, window=args.rate_window or config.rate_window,
+            today=getattr(session, "today", None))
+        token: str | None = simulator.token
+    else:
+        token = _token(environment, store or default_store(), err)
+    try:
+        with Journal() as journal, make_client(environment, token, config, rate_limit=args.rate_limit,
+                                               rate_window=args.rate_window) as client:
+            file_hash = file_sha256(args.file)
+            plan = plan_upload(session, journal, environment, limiter=client.limiter, file_hash=file_hash,
+                               new_batch=args.new_batch)
+            if plan.nothing_to_send:
+                batch = journal.batch(plan.batch_id) if plan.batch_id else None
+                err.write(f"Every valid row of this file already has an outcome in batch {plan.batch_id} "
+                          f"(see 'register-desktop history {plan.batch_id}').\n")
+                if batch is not None and batch.receipt_path:
+                    err.write(f"Receipt: {batch.receipt_path}\n")
+                rejected = batch.counts.get(ItemState.REJECTED, 0) + batch.counts.get(ItemState.ALREADY, 0) if batch else 0
+                return 1 if (invalid or rejected) else 0
+            _describe_plan(plan, client.limiter.rate, client.limiter.per, err)
+            if not args.yes and not _confirm(environment, plan.to_send, err):
+                err.write("Nothing was sent.\n")
+                return 1
+            client.info()  # connection and token test before the batch starts (401 stops here)
+            token_ = CancelToken()
+            printer = _ProgressPrinter(err, enabled=not args.no_progress, estimate=plan.estimated_seconds)
+            previous = _on_interrupt(token_, err)
+            try:
+                result = upload_valid_rows(session, client, journal, progress=printer, token=token_,
+                                           file_hash=file_hash, new_batch=args.new_batch, account=config.account_name)
+            except Cancelled:
+                printer.end()
+                batch = journal.latest_batch(batch_key(file_hash, session.raw.sheet, environment))
+                left = batch.outstanding if batch else "some"
+                err.write(f"Stopped: {left} rows not sent yet. Run the same command again to resume; nothing will be "
+                          "sent twice.\n")
+                return 130
+            except ApiError:
+                printer.end()
+                raise
+            finally:
+                signal.signal(signal.SIGINT, previous)
+            printer.end()
+            if args.receipt:
+                batch = journal.batch(result.batch_id)
+                assert batch is not None
+                ids = {int(session.source_rows[p]): session.row(int(p))["provider_trainee_id"]
+                       for p in session.valid_positions()}
+                path = write_batch_receipt(journal, batch, path=Path(args.receipt), provider_ids=ids,
+                                           reconciliation=result.reconciliation)
+                err.write(f"Receipt also written to {path}\n")
+            _report(result, session, err)
+            if not result.complete:
+                return 2
+            return 1 if (invalid or result.rejected or result.already_registered) else 0
+    except AuthenticationError:
+        if environment.name != "practice":
+            err.write(f"Save a new token with: register-desktop token set --env {args.env}\n")
+        raise
+    finally:
+        if simulator is not None:
+            simulator.stop()
+
+
+def _token(environment: Environment, store: CredentialStore, err: TextIO) -> str:
+    token, _source = store.get(environment.key)
+    if token:
+        return token
+    if not sys.stdin.isatty():
+        raise MissingTokenError(
+            f"No API token is saved for {environment.label}. Save one with 'register-desktop token set --env "
+            f"{environment.name if environment.name != 'custom' else environment.base_url}', or set REGISTER_API_TOKEN.")
+    token = getpass.getpass(f"Paste your Register API token for {environment.label} (it is not shown): ").strip()
+    if not token:
+        raise MissingTokenError("No token was given, so nothing was sent.")
+    where = store.set(environment.key, token)
+    err.write(f"Token {where.description}.\n")
+    return token
+
+
+def _describe_plan(plan: Any, rate: int, per: float, err: TextIO) -> None:
+    if plan.resuming:
+        err.write(f"Resuming batch {plan.batch_id}: {plan.already_done} rows already have an outcome.\n")
+    eta = _duration(plan.estimated_seconds)
+    err.write(f"{plan.to_send} rows to send to {plan.environment.label} ({plan.environment.base_url}); "
+              f"about {eta} at {rate} requests per {per:g} s.\n")
+
+
+def _confirm(environment: Environment, n: int, err: TextIO) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError("Add --yes to send without being asked (there is no one to answer the question).")
+    warning = ("These become real trainee records, submitted for TRN at once; the API cannot delete them.\n"
+               if environment.is_live else "")
+    err.write(warning)
+    err.flush()
+    answer = input(f"Send {n} trainees to {environment.label}? Type 'yes' to send: ")
+    return answer.strip().lower() in ("yes", "y")
+
+
+def _on_interrupt(token: CancelToken, err: TextIO) -> Any:
+    """First Ctrl-C: stop after the request in flight. A second one: stop at once (still safe to resume)."""
+    def handler(signum: int, frame: Any) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        err.write("\nStopping after the current request (Ctrl-C again to stop at once)...\n")
+        token.cancel()
+
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread (tests calling main() from a worker)
+        return signal.getsignal(signal.SIGINT)
+
+
+class _ProgressPrinter:
+    """A bar with the time remaining on a terminal; a line every 10 % otherwise."""
+
+    def __init__(self, out: TextIO, *, enabled: bool, estimate: float) -> None:
+        self.out = out
+        self.enabled = enabled
+        self.tty = bool(getattr(out, "isatty", lambda: False)())
+        self.estimate = estimate
+        self.start = time.monotonic()
+        self.first: int | None = None
+        self.last_decile = -1
+        self.drawn = False
+
+    def __call__(self, done: int, total: int, /) -> None:
+        if not self.enabled or total <= 0:
+            return
+        now = time.monotonic()
+        if self.first is None:
+            self.first, self.start = done, now
+        sent = done - self.first
+        remaining = total - done
+        if sent >= 3:
+            left = (now - self.start) / sent * remaining
+        else:
+            left = self.estimate * (remaining / max(1, total - self.first))
+        pct = int(100 * done / total)
+        text = f"{done}/{total} rows ({pct}%), about {_duration(left)} left"
+        if self.tty:
+            width = 30
+            filled = int(width * done / total)
+            self.out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}   ")
+            self.out.flush()
+            self.drawn = True
+        elif pct // 10 != self.last_decile or done == total:
+            self.last_decile = pct // 10
+            self.out.write(text + "\n")
+
+    def end(self) -> None:
+        if self.drawn:
+            self.out.write("\n")
+            self.drawn = False
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {s:02d} s"
+    hours, m = divmod(minutes, 60)
+    return f"{hours} h {m:02d} min"
+
+
+def _report(result: UploadResult, session: Any, err: TextIO) -> None:
+    err.write(f"Batch {result.batch_id} ({result.environment.label}): {result.created} created, "
+              f"{result.already_registered} already registered, {result.rejected} rejected, "
+              f"{result.outstanding} outstanding.\n")
+    if result.rate_limited:
+        err.write(f"Register asked us to slow down {result.rate_limited} time(s); the upload waited as asked.\n")
+    frame = result.findings.frame
+    if len(frame):
+        err.write("\nRow  Field                           Register's answer\n")
+        source = session.source_rows
+        for shown, rec in enumerate(frame.sort_values("row", kind="stable").itertuples(index=False)):
+            if shown == 30:
+                err.write(f"... and {len(frame) - shown} more (see the receipt)\n")
+                break
+            text = rec.register_message if rec.code == "api.rejected" else rec.message
+            err.write(f"{int(source[rec.row]):<4} {(rec.field or '-'):<31} {text}\n")
+    if result.reconciliation is not None:
+        err.write(f"Checked against Register: {result.reconciliation.describe()}\n")
+    if result.receipt_path is not None:
+        err.write(f"Receipt: {result.receipt_path}\n")
