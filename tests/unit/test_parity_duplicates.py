@@ -44,6 +44,19 @@ def test_registers_duplicate_rule(changes, duplicate):
     assert dup_rows(*rows) == ([0, 1] if duplicate else [])
 
 
+@pytest.mark.parametrize(("first", "second", "duplicate"), [
+    # the earlier row, once created, starts (trainee start) in 2026/27 like the later row's ITT start
+    ({"itt_start_date": "2025-09-01", "trainee_start_date": "2026-09-01"}, {"itt_start_date": "2026-09-01"}, True),
+    # in the other order the later row is compared by its ITT start (2025/26): no match
+    ({"itt_start_date": "2026-09-01"}, {"itt_start_date": "2025-09-01", "trainee_start_date": "2026-09-01"}, False),
+    ({"itt_start_date": "2026-09-01", "trainee_start_date": "2025-09-01"}, {"itt_start_date": "2026-09-01"}, False),
+])
+def test_start_year_compares_existing_trainee_start_with_new_itt_start(first, second, duplicate):
+    rows = (valid_row(**{**BASE, **first, "itt_end_date": "2027-07-16"}),
+            valid_row(**{**BASE, **second, "itt_end_date": "2027-07-16"}))
+    assert dup_rows(*rows) == ([0, 1] if duplicate else [])
+
+
 def test_both_rows_flagged_with_registers_message_on_last_name():
     f = check_rows(valid_row(), valid_row(sex="11"), valid_row(first_names="Aoife", email="aoife@example.com")).frame
     dup = f[f["code"] == DUP]
@@ -90,7 +103,8 @@ DOBS = ["1990-04-13", "1991-01-01", ""]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["first_names", "last_name", "date_of_birth", "email"]),
+@given(st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["first_names", "last_name", "date_of_birth", "email",
+                                                               "itt_start_date", "trainee_start_date", "training_route"]),
                           st.integers(0, 3)), min_size=1, max_size=12))
 def test_recheck_after_edits_equals_a_full_check(edits):
     """Editing rows one at a time and rechecking gives exactly the duplicates a full check finds."""
@@ -100,7 +114,10 @@ def test_recheck_after_edits_equals_a_full_check(edits):
     cols = columns(*rows)
     findings = pack.validate(cols, ctx)
     choices = {"first_names": NAMES, "last_name": SURNAMES, "date_of_birth": DOBS,
-               "email": ["p0@example.com", "P0@example.com", "q@example.com", "p1@example.com"]}
+               "email": ["p0@example.com", "P0@example.com", "q@example.com", "p1@example.com"],
+               "itt_start_date": ["2026-09-01", "2025-09-01", "2026-02-30", "2027-01-10"],
+               "trainee_start_date": ["", "2026-09-01", "2025-10-01", "x"],
+               "training_route": ["12", "03", "", "12"]}
     for row, field, pick in edits:
         values = choices[field]
         cols[field][row] = values[pick % len(values)]

@@ -14,10 +14,21 @@ from desktop.validation.findings import FindingSink, Severity
 
 W = Severity.WARNING
 _NI_NUMBER = re.compile(r"[A-Za-z]{2}\d{6}[A-Da-d]")
-_DIGITS = re.compile(r"\d+")
 _INTEGER = re.compile(r"[+-]?\d+")
-# an address at a university, college or school rather than a personal one
-_INSTITUTIONAL = re.compile(r".*@(.+\.)?(ac\.uk|sch\.uk|edu|edu\.[a-z]{2}|ac\.[a-z]{2})", re.IGNORECASE)
+_SECOND_LEVEL = frozenset({"ac", "edu", "sch"})
+
+
+def institutional(email: str) -> bool:
+    """An address at a university, college or school (``.ac.uk``, ``.sch.uk``, ``.edu``, ``.edu.au``, ...)."""
+    at = email.rfind("@")
+    if at < 0:
+        return False
+    labels = email[at + 1:].lower().split(".")
+    return labels[-1] == "edu" or (len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2)
+
+
+def _digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,8 @@ class PublishedFormats:
         sink.add(long_email, cols[f], field=f, code="cell.longer_than_guide", severity=W,
                  message=lambda v: f"The e-mail address is {len(v)} characters long; Register's guide allows 80 "
                                    "(its server accepts up to 255). Check it is a single address.")
-        sink.add(cols.matches(f, _INSTITUTIONAL), cols[f], field=f, code="cell.email_institutional", severity=W,
+        looks_institutional = np.fromiter(map(institutional, cols[f]), bool, cols.n)
+        sink.add(looks_institutional, cols[f], field=f, code="cell.email_institutional", severity=W,
                  message=lambda v: f"'{v}' looks like a university, college or school address. Register asks for the "
                                    "trainee's personal e-mail, which stays valid after the course.")
 
@@ -55,13 +67,15 @@ class PublishedFormats:
                                    "Register stores it as given.")
 
         f = "application_id"
-        sink.add(cols.present(f) & ~cols.matches(f, _DIGITS), cols[f], field=f, code="cell.application_id_digits",
+        sink.add(cols.present(f) & ~np.fromiter(map(_digits, cols[f]), bool, cols.n), cols[f], field=f,
+                 code="cell.application_id_digits",
                  severity=W,
                  message=lambda v: f"Apply application ID '{v}' should be digits only (the number from Apply). Register "
                                    "stores it as a number, so other characters are lost or change it.")
 
         f = "hesa_id"
-        sink.add(cols.present(f) & ~cols.matches(f, _DIGITS), cols[f], field=f, code="cell.hesa_id_digits",
+        sink.add(cols.present(f) & ~np.fromiter(map(_digits, cols[f]), bool, cols.n), cols[f], field=f,
+                 code="cell.hesa_id_digits",
                  severity=W,
                  message=lambda v: f"HESA ID '{v}' contains characters other than digits. A HUSID is 13 or 17 digits; "
                                    "Register only checks the length.")

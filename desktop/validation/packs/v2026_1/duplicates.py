@@ -1,33 +1,33 @@
 """In-file duplicates by Register's duplicate rule (SPEC §5.12, §8.5), flagged on every row involved.
 
-Register answers ``409 This trainee is already in Register`` to a trainee that matches one it
-has: same date of birth, same last name (case-insensitive), same route, an existing start in the
-academic year of the new ``itt_start_date``, and either the same first-name key or the same
-e-mail. Two rows of one file that match would create the trainee once and reject the other (in a
-CSV upload, fail the whole file), so every row of such a group is an error until one is removed
-or the details corrected.
+Register answers ``409 This trainee is already in Register`` to a new trainee that matches one it
+has: same date of birth, same last name (case-insensitive), same route, the existing trainee's
+start academic year (its trainee start date, else its ITT start date) equal to the year of the
+new trainee's ``itt_start_date``, and either the same first-name key or the same e-mail. Rows of
+one file are created in order, so a later row that matches an earlier one would be rejected (in a
+CSV upload, the whole file fails). Both rows are errors until one is removed or corrected, so a
+file never sends a trainee twice.
 
-Rows are grouped by the exact part of the key (date of birth, lower-cased last name, route,
-cycle); only groups of two or more are compared pairwise. The grouping is kept per table, so an
-edit rechecks only the edited rows' old and new groups, never the whole table.
+Rows are grouped by the exact, symmetric part of the key (date of birth, lower-cased last name,
+route); only groups of two or more are compared, in file order. The grouping is kept per table,
+so an edit rechecks only the edited rows' old and new groups, never the whole table.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from desktop.validation.engine import Columns, RuleContext
+from desktop.validation.engine import Columns, RuleContext, parse_iso_date
 from desktop.validation.findings import FindingSink
-from desktop.validation.packs.v2026_1.common import itt_start_cycle
-from desktop.validation.packs.v2026_1.facts import NO_CYCLE, facts_of
+from desktop.validation.packs.v2026_1.facts import NO_CYCLE, PackFacts, facts_of
 
 _NOT_A_TO_Z = re.compile(r"[^a-z ]")
-Key = tuple[int, str, str, int]
+Key = tuple[int, str, str]
 
 
 def first_name_key(names: str) -> str:
@@ -40,19 +40,36 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-def _row_keys(cols: Columns, rows: np.ndarray, cycle: np.ndarray) -> list[Key | None]:
-    dob = cols.dates("date_of_birth")
-    last = cols["last_name"]
-    route = cols["training_route"]
+def _row_keys(cols: Columns) -> list[Key | None]:
+    """The symmetric part of Register's duplicate key for every row (None: not comparable)."""
+    lower: dict[str, str] = {}
     out: list[Key | None] = []
-    for i in rows.tolist():
-        c = int(cycle[i])
-        d = int(dob[i])
-        if d == 0 or c == NO_CYCLE or not route[i] or not last[i]:
+    for d, last, route in zip(cols.dates("date_of_birth").tolist(), cols["last_name"], cols["training_route"],
+                              strict=True):
+        if d == 0 or not route or not last:
             out.append(None)
-        else:
-            out.append((d, last[i].lower(), route[i], c))
+            continue
+        low = lower.get(last)
+        if low is None:
+            low = lower[last] = last.lower()
+        out.append((d, low, route))
     return out
+
+
+def _identities(cycle: int, first_names: str, email: str) -> list[tuple[int, str, str]]:
+    """What Register compares once the key matches: (start year, first-name key) and (start year, e-mail)."""
+    if cycle == NO_CYCLE:
+        return []
+    out = [(cycle, "name", first_name_key(first_names))]
+    mail = email_key(email)
+    if mail:
+        out.append((cycle, "mail", mail))
+    return out
+
+
+def _cycle(value: str, facts: PackFacts) -> int:
+    day = parse_iso_date(value) if value else None
+    return facts.cycle_of(day) if day is not None else NO_CYCLE
 
 
 @dataclass(frozen=True)
@@ -62,15 +79,14 @@ class DuplicatesInFile:
 
     def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
         state = cols.table_state(self.name)
-        cycle = itt_start_cycle(cols, facts_of(ctx))
-        keys = _row_keys(cols, np.arange(cols.n), cycle)
+        keys = _row_keys(cols)
         groups: dict[Key, set[int]] = defaultdict(set)
         for i, k in enumerate(keys):
             if k is not None:
                 groups[k].add(i)
         state.clear()
         state.update({"n": cols.n, "keys": keys, "groups": groups})
-        self._emit(cols, sink, [g for g in groups.values() if len(g) > 1])
+        self._emit(cols, facts_of(ctx), sink, [g for g in groups.values() if len(g) > 1])
 
     def recheck(self, cols: Columns, ctx: RuleContext, sink: FindingSink, changed: np.ndarray) -> np.ndarray:
         state = cols.table_state(self.name)
@@ -80,8 +96,7 @@ class DuplicatesInFile:
         keys: list[Key | None] = state["keys"]
         groups: dict[Key, set[int]] = state["groups"]
         changed = np.unique(np.asarray(changed, dtype=np.int64))
-        sub = cols.take(changed)  # only the edited rows' cells are read
-        new_keys = _row_keys(sub, np.arange(len(changed)), itt_start_cycle(sub, facts_of(ctx)))
+        new_keys = _row_keys(cols.take(changed))  # only the edited rows' cells are read
         affected: set[Key] = set()
         touched: set[int] = set(changed.tolist())
         for pos, new in zip(changed.tolist(), new_keys, strict=True):
@@ -100,29 +115,41 @@ class DuplicatesInFile:
                 affected.add(new)
                 touched.update(groups[new])
             keys[pos] = new
-        self._emit(cols, sink, [groups[k] for k in affected if len(groups.get(k, ())) > 1])
+        self._emit(cols, facts_of(ctx), sink, [groups[k] for k in affected if len(groups.get(k, ())) > 1])
         return np.fromiter(sorted(touched), np.int64, len(touched))
 
     @staticmethod
-    def _emit(cols: Columns, sink: FindingSink, groups: list[set[int]]) -> None:
+    def _emit(cols: Columns, facts: PackFacts, sink: FindingSink, groups: list[set[int]]) -> None:
         if not groups:
             return
         first, email = cols["first_names"], cols["email"]
+        itt, trainee = cols["itt_start_date"], cols["trainee_start_date"]
         flagged: list[int] = []
         for members in groups:
-            # a row matches another when they share the first-name key or a (non-blank) e-mail
-            fk = {i: first_name_key(first[i]) for i in members}
-            ek = {i: email_key(email[i]) for i in members}
-            fk_count = Counter(fk.values())
-            ek_count = Counter(v for v in ek.values() if v)
-            flagged.extend(i for i in members if fk_count[fk[i]] > 1 or (ek[i] and ek_count[ek[i]] > 1))
+            rows = sorted(members)
+            # as a new trainee a row is compared by the year of its ITT start; once created, by the
+            # year of its trainee start (else ITT start)
+            as_new = {i: _identities(_cycle(itt[i], facts), first[i], email[i]) for i in rows}
+            as_created = {i: _identities(_cycle(trainee[i] or itt[i], facts), first[i], email[i]) for i in rows}
+            earlier: set[tuple[int, str, str]] = set()  # what earlier rows look like once created
+            later: set[tuple[int, str, str]] = set()  # what later rows look like as new trainees
+            hit: set[int] = set()
+            for i in rows:
+                if any(k in earlier for k in as_new[i]):
+                    hit.add(i)
+                earlier.update(as_created[i])
+            for i in reversed(rows):
+                if any(k in later for k in as_created[i]):
+                    hit.add(i)
+                later.update(as_new[i])
+            flagged.extend(hit)
         if not flagged:
             return
         mask = np.zeros(cols.n, dtype=bool)
         mask[flagged] = True
         sink.add(mask, cols["last_name"], field="last_name", code="row.duplicate_in_file",
                  message="Another row of this file is the same trainee by Register's rule (same date of birth, last "
-                         "name, route and start year, and the same first name or e-mail). Register would add one and "
-                         "reject the other as already in Register. Delete the extra row, or correct the details if "
+                         "name, route and start year, and the same first name or e-mail). Register would add the first "
+                         "and reject the other as already in Register. Delete the extra row, or correct the details if "
                          "they are different people.",
                  register="This trainee is already in Register")
