@@ -17,6 +17,7 @@ from desktop.validation.packs.v2026_1.common import (
     trainee_start,
 )
 from desktop.validation.packs.v2026_1.facts import NO_CYCLE, facts_of
+from desktop.validation.packs.v2026_1.fields import _hint
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class TrainingRoute:
 
         unknown = present & ~cols.isin(f, route_list.codes)
         sink.add(unknown & ~pending, values, field=f, code="cell.code_list",
-                 message=lambda v: f"'{v}' is not a training route code Register knows. Choose one from the "
-                                   "Training route list (for example 12 for a provider-led postgraduate course).",
+                 message=lambda v: f"'{v}' is not a training route code Register knows{_hint(v, route_list.codes)}. "
+                                   "Choose one from the Training route list, for example 12 for a provider-led "
+                                   "postgraduate course.",
                  register=listed)
         sink.add(unknown & pending, values, field=f, code="cell.code_list",
                  message=lambda v: f"'{v}' is not a training route code Register knows. Register will say so once "
