@@ -215,3 +215,13 @@ def test_veterans_initiative_must_be_offered_in_the_cycle():
             "'2028 to 2029'") in messages
     f = check_rows(row, today=dt.date(2028, 10, 1))
     assert "row.initiative_not_available" in codes_for(f, "funding_method")
+
+
+def test_many_distinct_funding_messages_stay_per_row():
+    """Thousands of distinct texts (each row a different unknown subject) are added row by row."""
+    rows = [funding_row("12", f"X{i}", method="D", first_names=f"N{i}", email=f"n{i}@example.com") for i in range(80)]
+    f = check_rows(*rows).frame
+    found = f[f["code"] == "row.funding_not_available"].sort_values("row")
+    assert found["row"].tolist() == list(range(80))
+    assert all(f"course_subject_1 is 'X{i}'" in m for i, m in zip(found["row"], found["register_message"], strict=True))
+    assert set(found["value"]) == {"D"}

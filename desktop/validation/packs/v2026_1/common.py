@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from desktop.validation.engine import Columns, RuleContext
-from desktop.validation.findings import FindingSink, Severity
+from desktop.validation.findings import Finding, FindingSink, Severity
 from desktop.validation.packs.v2026_1.facts import NO_CYCLE, PackFacts, years_before
 
 
@@ -107,14 +107,25 @@ def trainee_start(cols: Columns, ctx: RuleContext) -> TraineeStart:
 
 def emit(sink: FindingSink, n: int, idx: Sequence[int], values: np.ndarray, *, field: str, code: str,
          messages: Sequence[str], registers: Sequence[str | None], severity: Severity = Severity.ERROR) -> None:
-    """Findings whose texts differ by row: grouped by text so the sink stays columnar.
+    """Findings whose texts differ by row, kept columnar by grouping rows with the same texts.
 
-    Texts are built from a few fields (route, subject, cycle), so there are few distinct groups.
+    Texts are built from a few fields (route, subject, cycle), so there are usually a handful of
+    groups; a file with thousands of distinct texts (every row a different unknown subject) is
+    added finding by finding instead, so the cost stays linear.
     """
     groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
     for i, m, r in zip(idx, messages, registers, strict=True):
         groups[(m, r)].append(i)
+    if len(groups) > _MAX_GROUPS:
+        for (message, register), rows in groups.items():
+            for i in rows:
+                sink.add_one(Finding(code=code, message=message, row=i, field=field, severity=severity,
+                                     register_message=register, value=values[i]))
+        return
     for (message, register), rows in groups.items():
         mask = np.zeros(n, dtype=bool)
         mask[rows] = True
         sink.add(mask, values, field=field, code=code, message=message, register=register, severity=severity)
+
+
+_MAX_GROUPS = 64
