@@ -17,8 +17,24 @@ def register(sub: Any) -> None:
     p.add_argument("--sheet", help="sheet name (default: the first sheet with data)")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     p.add_argument("--out", help="write the report here instead of the screen")
+    add_mapping_options(p)
     add_today(p)
     p.set_defaults(run=run)
+
+
+def add_mapping_options(p: argparse.ArgumentParser) -> None:
+    """The mapping options shared by check, export and map."""
+    from desktop.core.values import KINDS
+
+    p.add_argument("--mapping", metavar="PROFILE.json",
+                   help="use this mapping profile (made by 'register-desktop map') instead of choosing one")
+    p.add_argument("--no-saved-profiles", action="store_true",
+                   help="do not use a saved profile even if one was made for these headers")
+    p.add_argument("--map-values", action=argparse.BooleanOptionalAction, default=None,
+                   help="turn labels, UK dates and damaged codes into Register's codes (default: only when "
+                        "the headers are not the template's own)")
+    p.add_argument("--no-convert", action="append", choices=[*KINDS, "all"], default=[], metavar="KIND",
+                   help=f"do not make this kind of value change ({', '.join(KINDS)}, or all); repeatable")
 
 
 def open_session(args: argparse.Namespace) -> ImportSession:
@@ -26,7 +42,20 @@ def open_session(args: argparse.Namespace) -> ImportSession:
     hook = getattr(args, "session_opener", None)
     if hook is not None:
         return hook(args)  # type: ignore[no-any-return]
-    return ImportSession.open(args.file, sheet=args.sheet, today=parse_today(args.today))
+    from desktop.core.profiles import load_profile
+
+    profile = load_profile(args.mapping) if getattr(args, "mapping", None) else None
+    no_convert = list(getattr(args, "no_convert", None) or [])
+    session = ImportSession.open(args.file, sheet=getattr(args, "sheet", None), today=parse_today(getattr(args, "today", None)),
+                                 profile=profile, map_values=getattr(args, "map_values", None),
+                                 auto_profile=not getattr(args, "no_saved_profiles", False), validate=not no_convert)
+    if no_convert:
+        from desktop.core.values import KINDS, ValueOptions
+
+        options = ValueOptions.off() if "all" in no_convert else session.value_options.without(
+            *(k for k in no_convert if k in KINDS))
+        session.apply_mapping(session.mapping, value_options=options)
+    return session
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,18 +102,15 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str) -> None:
     details.append(f"template {report['template_version']}")
     details.append(f"reference data {report['reference_data_version']}")
     out.write("  " + ", ".join(details) + "\n")
-    mapped = {k: v for k, v in report["mapping"].items() if v is not None and v != k}
-    if mapped:
-        out.write("  mapping used:\n")
-        for k, v in mapped.items():
-            out.write(f"    {v!r} -> {k}\n")
+    write_mapping(report, out)
     findings = report["findings"]
     file_level = [f for f in findings if f["row"] is None]
     if file_level:
         out.write("\nAbout the file:\n")
         for f in file_level:
             out.write(f"  {f['severity'].upper():8} {f['message']}\n")
-    rows = [f for f in findings if f["row"] is not None]
+    write_value_changes(findings, out)
+    rows = [f for f in findings if f["row"] is not None and f["severity"] != "info"]
     if rows:
         out.write("\nRow  Field                           Severity  Problem\n")
         for f in rows:
@@ -92,3 +118,41 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str) -> None:
     out.write(
         f"\n{s['errors']} errors, {s['warnings']} warnings; {s['rows_with_errors']} of {report['rows']} rows "
         f"have errors, {s['valid_rows']} ready to send.\n")
+
+
+def write_mapping(report: dict[str, Any], out: TextIO) -> None:
+    """The mapping used, when the headers were not the template's own."""
+    from desktop.core.mapping import METHOD_TITLES
+
+    details = report.get("mapping_details") or {}
+    fields = details.get("fields", {})
+    mapped = {k: v for k, v in report["mapping"].items() if v is not None and v != k}
+    if details.get("origin") == "profile":
+        out.write(f"  mapping: the saved profile '{details.get('profile')}'\n")
+    elif mapped:
+        out.write("  mapping suggested from the headers (check it; 'register-desktop map FILE --out PROFILE.json' "
+                  "saves it for next time):\n")
+    if not mapped:
+        return
+    width = max(len(repr(v)) for v in mapped.values())
+    for k, v in mapped.items():
+        info = fields.get(k, {})
+        how = METHOD_TITLES.get(info.get("method", ""), "")
+        conf = info.get("confidence")
+        extra = f"  ({how}, {conf:.0%})" if how and conf is not None and info.get("method") not in ("profile", "user") else ""
+        out.write(f"    {v!r:<{width}} -> {k}{extra}\n")
+
+
+def write_value_changes(findings: list[dict[str, Any]], out: TextIO, limit: int = 40) -> None:
+    """Value changes, grouped: each distinct change once with the number of cells."""
+    from collections import Counter
+
+    changes = Counter(f["message"] for f in findings if f["code"] == "cell.value_mapped")
+    if not changes:
+        return
+    total = sum(changes.values())
+    out.write(f"\nValues changed ({total} cells; --format json or csv lists every one):\n")
+    for message, n in changes.most_common(limit):
+        out.write(f"  {message}" + (f"  [{n} rows]" if n > 1 else "") + "\n")
+    if len(changes) > limit:
+        out.write(f"  ... and {len(changes) - limit} other changes.\n")

@@ -16,16 +16,23 @@ import numpy as np
 import pandas as pd
 
 from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
-from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_findings
+from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_findings, suggest_mapping
+from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore, choose_mapping
 from desktop.core.progress import CancelToken, Progress, no_progress
+from desktop.core.values import CODE as VALUE_MAPPED
+from desktop.core.values import KINDS, ValueMapper, ValueOptions, ValueRow, split_pieces
 from desktop.validation.codelists import CodeLists, bundled_code_lists
 from desktop.validation.engine import Columns, RuleContext, RulePack
 from desktop.validation.findings import Finding, Findings, FindingSink, Severity
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
-CHUNK = 5000
+# rows checked per step: big enough that each rule's fixed cost is spread thin (per-value
+# helpers factorise a field once a chunk), small enough for progress and cancel every ~0.2 s
+CHUNK = 20_000
 
+#: static findings about a cell that an edit of that cell makes obsolete
+CLEARED_ON_EDIT = ("cell.excel_damage", VALUE_MAPPED)
 
 @dataclass
 class ImportSession:
@@ -38,6 +45,8 @@ class ImportSession:
     today: dt.date | None = None
     static: Findings = field(default_factory=Findings.empty)
     rule_findings: Findings = field(default_factory=Findings.empty)
+    value_options: ValueOptions = field(default_factory=ValueOptions.off)  # the value mapping in force
+    profile: MappingProfile | None = None  # the mapping profile used, if any
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -52,10 +61,23 @@ class ImportSession:
         code_lists: CodeLists | None = None,
         limits: Limits = DEFAULT_LIMITS,
         validate: bool = True,
+        profile: MappingProfile | LoadedProfile | None = None,
+        map_values: bool | None = None,
+        value_options: ValueOptions | None = None,
+        profiles: ProfileStore | None = None,
+        auto_profile: bool = True,
     ) -> ImportSession:
+        """Read a file and map it: ``mapping`` if given, else ``profile``, else a saved profile made
+        for exactly these headers (``auto_profile``), else the suggested mapping.
+
+        Values are mapped (``ValueOptions``) when ``map_values`` is True, or, when it is None,
+        whenever the headers are not the template's own: a file in Register's template is
+        checked exactly as Register would read it.
+        """
         raw = read_table(path, sheet=sheet, limits=limits)
         return cls.from_raw(raw, mapping=mapping, today=today, template_version=template_version,
-                            code_lists=code_lists, validate=validate)
+                            code_lists=code_lists, validate=validate, profile=profile, map_values=map_values,
+                            value_options=value_options, profiles=profiles, auto_profile=auto_profile)
 
     @classmethod
     def from_raw(
@@ -67,22 +89,110 @@ class ImportSession:
         template_version: str = DEFAULT_VERSION,
         code_lists: CodeLists | None = None,
         validate: bool = True,
+        profile: MappingProfile | LoadedProfile | None = None,
+        map_values: bool | None = None,
+        value_options: ValueOptions | None = None,
+        profiles: ProfileStore | None = None,
+        auto_profile: bool = True,
     ) -> ImportSession:
         template = load_template(template_version)
         lists = code_lists or bundled_code_lists(template_version)
+        chosen_profile = None
+        if mapping is None:
+            exact = exact_mapping(raw.headers, template)
+            if all(exact.columns.values()):  # every template column present: nothing to suggest
+                choice = choose_mapping(raw.headers, lambda: exact, template, profile=profile, store=profiles,
+                                        auto_profile=auto_profile)
+            else:
+                choice = choose_mapping(raw.headers, lambda: suggest_mapping(raw, template, lists), template,
+                                        profile=profile, store=profiles, auto_profile=auto_profile)
+            mapping, chosen_profile = choice.mapping, choice.profile
+            if value_options is None and choice.value_options is not None and map_values is not False:
+                value_options = choice.value_options
+        if value_options is None:
+            wanted = (not mapping.is_template_exact) if map_values is None else map_values
+            value_options = ValueOptions() if wanted else ValueOptions.off()
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
-                      mapping=mapping or exact_mapping(raw.headers, template),
-                      columns=Columns({}, raw.n_rows), today=today)
+                      mapping=mapping, columns=Columns({}, raw.n_rows), today=today,
+                      value_options=value_options, profile=chosen_profile)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
-    def apply_mapping(self, mapping: Mapping, *, validate: bool = True) -> None:
+    def apply_mapping(self, mapping: Mapping, *, validate: bool = True, value_options: ValueOptions | None = None) -> None:
+        """Map the source again (a changed mapping or value map): columns, load-time findings, rules."""
         self.mapping = mapping
-        self.columns = apply_mapping(self.raw, mapping, self.template)
-        self.static = self._load_findings()
+        if value_options is not None:
+            self.value_options = value_options
+        columns = apply_mapping(self.raw, mapping, self.template)
+        value_findings = Findings.empty()
+        if self.value_options.any_enabled:
+            columns, value_findings = self.value_mapper().apply(columns)
+        self.columns = columns
+        self.static = Findings.concat([self._load_findings(), value_findings])
         self.rule_findings = Findings.empty()
         if validate:
             self.validate()
+
+    # ------------------------------------------------------------------ value mapping (for the window)
+    def value_mapper(self) -> ValueMapper:
+        return ValueMapper(self.template, self.code_lists, self.value_options, self.today)
+
+    def value_rows(self, field_name: str) -> list[ValueRow]:
+        """Distinct values of the column mapped to ``field_name``, with counts and what each becomes."""
+        source = self.mapping.columns.get(field_name)
+        if source is None or source not in self.raw.headers:
+            return []
+        return self.value_mapper().value_rows(field_name, self.raw.column(source).tolist())
+
+    def set_user_value(self, field_name: str, source_value: str, code: str | None, *, validate: bool = True) -> None:
+        """The user's choice for one source value of a field (``None`` forgets it); maps again."""
+        if field_name not in self.template:
+            raise KeyError(field_name)
+        options = self.value_options.with_user_value(field_name, source_value, code)
+        if "user" in options.disabled:
+            options = ValueOptions(disabled=options.disabled - {"user"}, user_maps=options.user_maps)
+        self.apply_mapping(self.mapping, validate=validate, value_options=options)
+
+    def to_profile(self, name: str, description: str = "") -> MappingProfile:
+        """The mapping and value map in force, as a profile to save or share."""
+        return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
+                                           description=description)
+
+    def suggested_profile(self, name: str, description: str = "", limit: int = 500) -> MappingProfile:
+        """A profile to review: the mapping, plus for every code field each distinct source value that
+        is not a code with the code it would become (``None`` where we cannot tell: fill it in)."""
+        mapper = ValueMapper(self.template, self.code_lists, ValueOptions(user_maps=self.value_options.user_maps,
+                                                                          disabled=frozenset({"split"})), self.today)
+        values: dict[str, dict[str, str | None]] = {}
+        for f in self.template.fields:
+            source = self.mapping.columns.get(f.name)
+            code_list = mapper.code_list(f.name)
+            if source is None or code_list is None or source not in self.raw.headers:
+                continue
+            distinct: dict[str, None] = {}
+            for v in self.raw.column(source).tolist():
+                if f.code_list == "disability" and v and v not in code_list.codes and mapper.change(f.name, v) is None:
+                    for piece in split_pieces(v):
+                        distinct.setdefault(piece)
+                else:
+                    distinct.setdefault(v)
+            entries: dict[str, str | None] = {}
+            for v in distinct:
+                if not v or v in code_list.codes:
+                    continue
+                change = mapper.change(f.name, v)
+                entries[v] = change.after if change is not None else None
+                if len(entries) >= limit:
+                    break
+            if entries:
+                values[f.name] = entries
+        return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
+                                           values=values, description=description)
+
+    def value_change_counts(self) -> dict[str, int]:
+        f = self.static.frame
+        changed = f[f["code"] == VALUE_MAPPED]
+        return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
 
     def _load_findings(self) -> Findings:
         items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template))
@@ -124,7 +234,7 @@ class ImportSession:
                 if token is not None:
                     token.raise_if_cancelled()
                 positions = np.arange(start, min(start + CHUNK, n))
-                sub = self.columns.take(positions)
+                sub = self.columns.slice(start, start + CHUNK)  # views, not copies
                 sink = FindingSink(positions)
                 for rule in self.pack.rules:
                     rule.check(sub, ctx, sink)
@@ -150,11 +260,35 @@ class ImportSession:
         self.columns[field_name][row] = value.strip()
         self.columns.invalidate()
         static = self.static.frame
-        drop = (static["row"] == row) & (static["field"] == field_name) & (static["code"] == "cell.excel_damage")
+        drop = (static["row"] == row) & (static["field"] == field_name) & static["code"].isin(CLEARED_ON_EDIT)
         if drop.any():
             self.static = Findings(static[~drop].reset_index(drop=True))
         self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, np.array([row]))
         return list(self.findings.for_rows([row]))
+
+    def edit_cells(self, changes: list[tuple[int, str, str]]) -> np.ndarray:
+        """Change many cells (row, field, value; trimmed) and revalidate their rows in one pass.
+
+        For fill down, replace all and undo of either: one revalidation, not one per cell.
+        Returns the frame rows that were edited.
+        """
+        if not changes:
+            return np.array([], dtype=np.int64)
+        for row, field_name, value in changes:
+            if field_name not in self.template:
+                raise KeyError(field_name)
+            self.columns[field_name][row] = value.strip()
+        self.columns.invalidate()
+        positions = np.unique(np.asarray([c[0] for c in changes], dtype=np.int64))
+        static = self.static.frame
+        if len(static):
+            edited = {(int(r), f) for r, f, _ in changes}
+            drop = np.fromiter(((int(r), f) in edited for r, f in zip(static["row"], static["field"], strict=True)),
+                               bool, len(static)) & static["code"].isin(CLEARED_ON_EDIT).to_numpy()
+            if drop.any():
+                self.static = Findings(static[~drop].reset_index(drop=True))
+        self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, positions)
+        return positions
 
     def row_findings(self, row: int) -> list[Finding]:
         return list(self.findings.for_rows([row]))
@@ -200,6 +334,9 @@ class ImportSession:
             "reference_data_version": self.code_lists.label,
             "rows": self.n_rows,
             "mapping": self.mapping.as_json_mapping(self.template),
+            "mapping_details": {**self.mapping.details(self.template),
+                                "values_mapped": sorted(set(KINDS) - self.value_options.disabled),
+                                "value_changes": self.value_change_counts()},
             "findings": self.findings.sorted().records(self.source_rows),
             "summary": self.summary(),
         }
