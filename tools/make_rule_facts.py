@@ -10,8 +10,7 @@ smaller format under ``desktop/resources/rules/v2026.1/``:
                         fund-code exception (§5.10, Appendix B)
 * ``initiatives.json``  initiative code -> name, initiatives offered per cycle, the method-C
                         override (§5.11)
-* ``degrees.json``      UK country codes, silent remaps, graduation-year window, routes without
-                        a degree (§5.6)
+* ``degrees.json``      UK country codes, silent remaps, graduation-year window (§5.6)
 * ``schools.json``      the special "not applicable" URNs (§3.3, §5.8)
 * ``cycles.json``       academic cycle boundaries and the cycles Register has seeded (§2, §5.10)
 
