@@ -24,6 +24,7 @@ import random
 import re
 import secrets
 import string
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -563,6 +564,10 @@ class _Reply:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that vanished mid-request (killed, timed out) is normal here: no traceback on screen."""
+        logger.debug("simulator: connection from %s ended abruptly (%s)", client_address, sys.exc_info()[0])
 
 
 class _V6Server(_Server):

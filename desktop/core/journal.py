@@ -347,6 +347,16 @@ class Journal:
                 " WHERE batch_id = ? AND source_row = ? AND state = 'pending'",
                 (position, fingerprint, payload_hash, cycle, utc_now(), batch_id, source_row))
 
+    def reopen_rejected(self, batch_id: int, source_row: int, *, position: int, fingerprint: str,
+                        payload_hash: str, cycle: int | None) -> None:
+        """A rejected row was changed since: Register stored nothing, so it may be sent again."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE item SET state = 'pending', http_status = NULL, messages = '[]', position = ?, fingerprint = ?,"
+                " payload_hash = ?, cycle = ?, updated_at = ? WHERE batch_id = ? AND source_row = ? AND state = 'rejected'",
+                (position, fingerprint, payload_hash, cycle, utc_now(), batch_id, source_row))
+            self._db.execute("UPDATE batch SET status = 'open', finished_at = NULL WHERE id = ?", (batch_id,))
+
     def mark_sending(self, batch_id: int, source_row: int, payload_hash: str) -> None:
         """Committed before every transmission: from here until an answer the outcome is unknown."""
         now = utc_now()

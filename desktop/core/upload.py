@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from desktop import __version__
 from desktop.api.client import RegisterClient, RetryPolicy
 from desktop.api.environments import PRACTICE, Environment
@@ -205,10 +207,24 @@ def academic_cycle(date_text: str) -> int | None:
     return d.year if d.month >= 8 else d.year - 1
 
 
+def sendable_positions(session: ImportSession) -> np.ndarray:
+    """Rows with no error except Register's own earlier answers (``api.*``).
+
+    A row Register rejected keeps its ``api.rejected`` finding until it is sent again; once the
+    user has changed it, it must be sendable (the journal then reopens it), so those findings do
+    not block it here.
+    """
+    frame = session.findings.frame
+    own = Findings(frame[~frame["code"].astype(str).str.startswith("api.")].reset_index(drop=True))
+    if own.has_file_errors():
+        return np.array([], dtype=np.int64)
+    return np.flatnonzero(~own.invalid_row_mask(session.n_rows))
+
+
 def _prepare(session: ImportSession, journal: Journal) -> list[_Row]:
     out = []
     source_rows = session.source_rows
-    for pos in session.valid_positions():
+    for pos in sendable_positions(session):
         position = int(pos)
         row = session.row(position)
         payload = build_payload(row, session.template)
@@ -253,13 +269,17 @@ def plan_upload(session: ImportSession, journal: Journal, environment: Environme
     """How many rows would be sent now, whether a batch resumes, and the time at the rate limit."""
     limiter = limiter or RateLimiter()
     file_hash = _session_hash(session, file_hash)
-    valid = len(session.valid_positions())
+    positions = sendable_positions(session)
+    valid = len(positions)
     batch = None if new_batch else journal.latest_batch(batch_key(file_hash, session.raw.sheet, environment))
     done = 0
     if batch is not None:
-        finals = {it.source_row for it in journal.items(batch.id) if it.final}
+        finals = {it.source_row: it for it in journal.items(batch.id) if it.final}
         source_rows = session.source_rows
-        done = sum(1 for p in session.valid_positions() if int(source_rows[p]) in finals)
+        for p in positions:
+            it = finals.get(int(source_rows[p]))
+            if it is not None and not _reopens(it, session, int(p), journal):
+                done += 1
     to_send = valid - done
     return UploadPlan(environment=environment, batch_id=batch.id if batch else None, valid_rows=valid,
                       invalid_rows=session.n_rows - valid, to_send=to_send, already_done=done,
@@ -370,7 +390,18 @@ def _reconcile_items(journal: Journal, batch_id: int, rows: list[_Row]) -> dict[
         elif it.state == ItemState.PENDING and (it.payload_hash != r.payload_hash or it.position != r.position):
             journal.update_pending(batch_id, r.source_row, position=r.position, fingerprint=r.fingerprint,
                                    payload_hash=r.payload_hash, cycle=r.cycle)
+        elif it.state == ItemState.REJECTED and it.payload_hash != r.payload_hash:
+            # Register stored nothing and the row has changed since (fixed in the window): send it again
+            journal.reopen_rejected(batch_id, r.source_row, position=r.position, fingerprint=r.fingerprint,
+                                    payload_hash=r.payload_hash, cycle=r.cycle)
     return {it.source_row: it for it in journal.items(batch_id)}
+
+
+def _reopens(item: Item, session: ImportSession, position: int, journal: Journal) -> bool:
+    """A rejected row whose body has changed since will be sent again."""
+    if item.state != ItemState.REJECTED:
+        return False
+    return payload_hash(build_payload(session.row(position), session.template), journal.salt) != item.payload_hash
 
 
 def _send_row(client: RegisterClient, journal: Journal, batch_id: int, r: _Row, item: Item,
