@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from desktop.api.environments import Environment, resolve_environment
 from desktop.api.errors import ApiError, AuthenticationError, MissingTokenError
-from desktop.cli.check import open_session
+from desktop.cli.check import add_mapping_options, open_session
 from desktop.cli.common import add_today
 from desktop.core.config import load_config
 from desktop.core.errors import UsageError
@@ -44,7 +44,6 @@ def register(sub: Any) -> None:
     p.add_argument("--env", required=True, metavar="ENV",
                    help="production, sandbox, practice (a local rehearsal) or an API address ending /api/v2026.1")
     p.add_argument("--sheet", help="sheet name (default: the first sheet with data)")
-    p.add_argument("--mapping", metavar="PATH", help="a saved column mapping to apply")
     p.add_argument("--yes", action="store_true", help="send without asking for confirmation")
     p.add_argument("--rate-limit", type=int, metavar="N",
                    help="requests per rate window (default from settings: 100, Register's limit per 60 s)")
@@ -54,18 +53,9 @@ def register(sub: Any) -> None:
                    help="start a new batch even if this file was uploaded before (rows Register holds come back as "
                         "'already registered')")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_mapping_options(p)  # the same mapping behaviour as check and export
     add_today(p)
     p.set_defaults(run=run)
-
-
-def _check_supports_mapping() -> bool:
-    """``--mapping`` is applied by ``check``'s ``open_session``; refuse it rather than ignore it where it is not."""
-    from desktop.cli import check
-
-    probe = argparse.ArgumentParser(add_help=False)
-    sub = probe.add_subparsers()
-    check.register(sub)
-    return any("--mapping" in action.option_strings for action in sub.choices["check"]._actions)
 
 
 def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> int:
@@ -75,8 +65,6 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
         raise UsageError("--rate-limit must be at least 1 request.")
     if args.rate_window is not None and args.rate_window <= 0:
         raise UsageError("--rate-window must be a positive number of seconds.")
-    if args.mapping and not _check_supports_mapping():
-        raise UsageError("--mapping is not available in this version; rename the columns to the template's names.")
     config = load_config()
     session = open_session(args)
     summary = session.summary()

@@ -301,6 +301,7 @@ def upload_valid_rows(
     account: str | None = None,
     write_receipts: bool = True,
     reconcile: bool = True,
+    apply_findings: bool = True,
     max_attempts: int = MAX_ATTEMPTS,
     clock: Callable[[], float] = time.monotonic,
 ) -> UploadResult:
@@ -309,6 +310,10 @@ def upload_valid_rows(
     Raises ``Cancelled`` (the journal is consistent; run again to resume), ``AuthenticationError``
     (ask for a token, then run again) and other ``ApiError``s when Register cannot be reached
     after retries. Rows Register rejected or already held are results, not errors.
+
+    ``on_row`` and ``progress`` are called on the calling thread. The window runs this in a ``Job``
+    with ``apply_findings=False`` and applies ``result.findings`` with ``apply_api_findings`` in its
+    slot, on the main thread; it should not let cells be edited while an upload runs.
     """
     token = token or CancelToken()
     pause = pause or PauseSwitch()
@@ -346,19 +351,19 @@ def upload_valid_rows(
                 result.reconciliation = reconcile_batch(client, journal, batch_id)
     except (Cancelled, ApiError) as exc:
         result.stopped = "cancelled" if isinstance(exc, Cancelled) else exc.message
-        _finish(result, session, journal, rows, write_receipts)
+        _finish(result, session, journal, rows, write_receipts, apply_findings)
         raise
     finally:
         client.checkpoint = checkpoint
         result.requests = client.stats.requests
         result.rate_limited = client.stats.rate_limited
         result.seconds = clock() - started
-    _finish(result, session, journal, rows, write_receipts)
+    _finish(result, session, journal, rows, write_receipts, apply_findings)
     return result
 
 
 def _finish(result: UploadResult, session: ImportSession, journal: Journal, rows: list[_Row],
-            write_receipts: bool) -> None:
+            write_receipts: bool, apply_findings: bool) -> None:
     """Counts, findings on the session's cells, and the receipt: also when the run stopped early."""
     journal.refresh_status(result.batch_id)
     batch = journal.batch(result.batch_id)
@@ -366,7 +371,8 @@ def _finish(result: UploadResult, session: ImportSession, journal: Journal, rows
     items = journal.items(result.batch_id)
     result.counts = dict(batch.counts)
     result.findings = api_findings(session, items)
-    apply_api_findings(session, result.findings)
+    if apply_findings:
+        apply_api_findings(session, result.findings)
     if write_receipts:
         try:
             result.receipt_path = write_batch_receipt(
@@ -535,6 +541,14 @@ def apply_api_findings(session: ImportSession, findings: Findings) -> None:
     static = session.static.frame
     keep = ~static["code"].astype(str).str.startswith("api.")
     session.static = Findings.concat([Findings(static[keep].reset_index(drop=True)), findings])
+
+
+def drop_api_findings(session: ImportSession, rows: Iterable[int]) -> None:
+    """Forget Register's earlier answers for rows the user has just changed (they no longer apply)."""
+    static = session.static.frame
+    drop = static["code"].astype(str).str.startswith("api.") & static["row"].isin(list(rows))
+    if drop.any():
+        session.static = Findings(static[~drop].reset_index(drop=True))
 
 
 # ---------------------------------------------------------------------- receipts, reconciliation

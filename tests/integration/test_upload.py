@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import threading
 from collections import Counter
 from pathlib import Path
@@ -414,3 +415,29 @@ def test_a_rejected_row_fixed_in_the_session_is_sent_again(tmp_path, sim):
     assert (second.created, second.rejected) == (3, 1)
     f = session.findings.frame
     assert list(f.loc[f["code"] == "api.rejected", "row"]) == [2]
+
+
+def test_the_window_applies_findings_itself_and_clears_them_on_edit(tmp_path, sim):
+    """apply_findings=False leaves the session alone (the Job's thread); the slot applies them later."""
+    session = ImportSession.open(make_file(tmp_path, 2, r0={"employing_school_urn": "123456"}), today=TODAY)
+    before = len(session.findings)
+    with Journal() as journal, client_for(sim) as client:
+        result = upload_valid_rows(session, client, journal, apply_findings=False)
+    assert len(session.findings) == before and len(result.findings) == 1
+    upload_mod.apply_api_findings(session, result.findings)
+    assert list(session.findings.frame["code"]).count("api.rejected") == 1
+    upload_mod.drop_api_findings(session, [0])
+    assert "api.rejected" not in set(session.findings.frame["code"])
+
+
+def test_upload_maps_a_provider_export_like_check_does(tmp_path, sim, monkeypatch, capsys):
+    """Provider headers and labels are mapped by the same code as `check` before anything is sent."""
+    monkeypatch.setenv("REGISTER_API_TOKEN", TOKEN)
+    export = Path(__file__).resolve().parents[1] / "data" / "exports" / "sits-labels.csv"
+    assert main(["check", str(export), "--format", "json", "--today", TODAY.isoformat()]) in (0, 1)
+    valid = json.loads(capsys.readouterr().out)["summary"]["valid_rows"]
+    assert valid > 0
+    code = cli(str(export), "--env", sim.base_url, "--rate-window", "1")
+    assert code in (0, 1)
+    assert len(sim.trainees()) == valid
+    assert all(t["sex"] in {"10", "11", "12", "96", "99"} for t in sim.trainees())  # codes, not labels
