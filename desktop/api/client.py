@@ -32,7 +32,7 @@ import httpx
 from pydantic import ValidationError
 
 from desktop import __version__
-from desktop.api.environments import API_VERSION, Environment
+from desktop.api.environments import API_VERSION, LOOPBACK, Environment
 from desktop.api.errors import (
     ApiConnectionError,
     ApiResponseError,
@@ -143,7 +143,8 @@ class RegisterClient:
         self._http = httpx.Client(
             base_url=environment.base_url + "/", headers=headers,
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-            trust_env=True,  # the system's proxy settings (and NO_PROXY), as university networks need
+            # the system's proxy settings (and NO_PROXY), as university networks need; never for this computer
+            trust_env=httpx.URL(environment.base_url).host not in LOOPBACK,
             follow_redirects=False, **kwargs)
 
     def __repr__(self) -> str:

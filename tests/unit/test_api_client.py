@@ -288,3 +288,15 @@ def test_production_and_sandbox_hosts():
     assert PRODUCTION.base_url == "https://www.register-trainee-teachers.service.gov.uk/api/v2026.1"
     assert SANDBOX.base_url == "https://sandbox.register-trainee-teachers.service.gov.uk/api/v2026.1"
     assert PRODUCTION.is_live and not SANDBOX.is_live
+
+
+def test_system_proxy_is_used_for_register_but_never_for_this_computer(monkeypatch):
+    """trust_env: university proxies apply to Register's hosts; the local simulator is reached directly."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    remote = RegisterClient(SANDBOX, TOKEN)
+    local = RegisterClient(resolve_environment("http://127.0.0.1:8080"), TOKEN)
+    try:
+        assert remote._http.trust_env and not local._http.trust_env
+    finally:
+        remote.close()
+        local.close()
