@@ -261,7 +261,8 @@ def _report(result: UploadResult, session: Any, err: TextIO) -> None:
                 err.write(f"... and {len(frame) - shown} more (see the receipt)\n")
                 break
             text = str(rec.register_message if rec.code == "api.rejected" else rec.message)
-            err.write(f"{int(source[rec.row]):<4} {(rec.field or '-'):<31} {text}\n")
+            field = str(rec.field or "-")
+            err.write(f"{int(source[rec.row]):<4} {field:<31} {text}\n")
     if result.reconciliation is not None:
         err.write(f"Checked against Register: {result.reconciliation.describe()}\n")
     if result.receipt_path is not None:
