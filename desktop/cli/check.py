@@ -17,6 +17,8 @@ def register(sub: Any) -> None:
     p.add_argument("--sheet", help="sheet name (default: the first sheet with data)")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     p.add_argument("--out", help="write the report here instead of the screen")
+    p.add_argument("--list-changes", action="store_true",
+                   help="list every value change as its own finding in json/csv (default: grouped in 'value_changes')")
     add_mapping_options(p)
     add_today(p)
     p.set_defaults(run=run)
@@ -61,7 +63,7 @@ def open_session(args: argparse.Namespace) -> ImportSession:
 def run(args: argparse.Namespace) -> int:
     today = parse_today(args.today)
     session = open_session(args)
-    report = session.report()
+    report = session.report(list_changes=args.list_changes and args.format != "text")
     out = open_out(args.out)
     try:
         if args.format == "json":
@@ -85,6 +87,11 @@ def write_csv(report: dict[str, Any], out: TextIO) -> None:
     w.writerow(cols)
     for f in report["findings"]:
         w.writerow([safe_cell("" if f[c] is None else str(f[c])) for c in cols])
+    if not any(f["code"] == "cell.value_mapped" for f in report["findings"]):
+        for g in report.get("value_changes") or []:  # grouped; --list-changes gives one line per cell
+            rows = ", ".join(map(str, g["rows"]))
+            w.writerow([safe_cell(x) for x in ("", g["field"], "info", "cell.value_mapped",
+                                                f"{g['message']} Rows: {rows}.", "", g["value"])])
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -109,7 +116,7 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str) -> None:
         out.write("\nAbout the file:\n")
         for f in file_level:
             out.write(f"  {f['severity'].upper():8} {f['message']}\n")
-    write_value_changes(findings, out)
+    write_value_changes(report.get("value_changes") or [], out)
     rows = [f for f in findings if f["row"] is not None and f["severity"] != "info"]
     if rows:
         out.write("\nRow  Field                           Severity  Problem\n")
@@ -143,16 +150,15 @@ def write_mapping(report: dict[str, Any], out: TextIO) -> None:
         out.write(f"    {v!r:<{width}} -> {k}{extra}\n")
 
 
-def write_value_changes(findings: list[dict[str, Any]], out: TextIO, limit: int = 40) -> None:
+def write_value_changes(groups: list[dict[str, Any]], out: TextIO, limit: int = 40) -> None:
     """Value changes, grouped: each distinct change once with the number of cells."""
-    from collections import Counter
-
-    changes = Counter(f["message"] for f in findings if f["code"] == "cell.value_mapped")
-    if not changes:
+    if not groups:
         return
-    total = sum(changes.values())
-    out.write(f"\nValues changed ({total} cells; --format json or csv lists every one):\n")
-    for message, n in changes.most_common(limit):
-        out.write(f"  {message}" + (f"  [{n} rows]" if n > 1 else "") + "\n")
-    if len(changes) > limit:
-        out.write(f"  ... and {len(changes) - limit} other changes.\n")
+    total = sum(g["count"] for g in groups)
+    out.write(f"\nValues changed ({total} cells; --format json lists the rows of each):\n")
+    for g in groups[:limit]:
+        n = g["count"]
+        where = f"  [{n} rows]" if n > 1 else f"  [row {g['rows'][0]}]"
+        out.write(f"  {g['message']}{where}\n")
+    if len(groups) > limit:
+        out.write(f"  ... and {len(groups) - limit} other changes.\n")

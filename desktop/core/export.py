@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,7 +73,20 @@ def guard(value: str, field_name: str) -> str:
     return safe_cell(value)
 
 
-def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+def _guarded_rows(cols: list[np.ndarray], names: list[str], positions: np.ndarray) -> list[tuple[str, ...]]:
+    """The chosen rows with every cell guarded, column by column (one guard per distinct value)."""
+    import pandas as pd
+
+    guarded = []
+    for col, name in zip(cols, names, strict=True):
+        index, uniques = pd.factorize(col[positions])
+        table = np.empty(len(uniques), dtype=object)
+        table[:] = [guard(str(u), name) for u in uniques.tolist()]
+        guarded.append(table[index].tolist() if len(uniques) else [""] * len(positions))
+    return list(zip(*guarded, strict=True)) if guarded else []
+
+
+def _csv(header: list[str], rows: Iterable[Sequence[str]]) -> bytes:
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\n")
     w.writerow(header)
@@ -98,8 +112,7 @@ def export_register_csv(session: ImportSession, path: str | Path, *, allow_error
         return ExportResult(False, None, 0, bad_rows)
     positions = np.array([], dtype=np.int64) if file_errors else np.flatnonzero(~invalid)
     cols = [session.columns[n] for n in names]
-    body = [[guard(str(c[i]), n) for c, n in zip(cols, names, strict=True)] for i in positions]
-    data = _csv(names, body)
+    data = _csv(names, _guarded_rows(cols, names, positions))
     notes: list[str] = []
     if file_errors:
         notes.append("The file itself has errors (see 'About the file' in check), so no row can be exported.")
@@ -124,9 +137,8 @@ def export_register_csv(session: ImportSession, path: str | Path, *, allow_error
 
 def _error_report(session: ImportSession, names: list[str], cols: list[np.ndarray], invalid: np.ndarray,
                   file_errors: bool) -> bytes:
-    findings = session.findings.sorted()
-    frame = findings.frame
-    errors = frame[frame["severity"] == "error"]
+    frame = session.findings.frame
+    errors = frame[frame["severity"] == "error"].sort_values("row", kind="stable")  # info notes can be millions
     by_row: dict[int, list[str]] = {}
     for row, name, message in zip(errors["row"].tolist(), errors["field"].tolist(), errors["message"].tolist(), strict=True):
         text = f"{name}: {message}" if isinstance(name, str) and name else str(message)
@@ -139,6 +151,6 @@ def _error_report(session: ImportSession, names: list[str], cols: list[np.ndarra
         messages = [*file_level, *by_row.get(int(i), [])]
         n = len(messages)
         result = f"Row {int(source_rows[i])}: " + ("1 error found" if n == 1 else f"{n} errors found")
-        rows.append([guard(str(c[i]), name) for c, name in zip(cols, names, strict=True)]
-                    + [result, safe_cell(";\n".join(messages))])
+        rows.append([*(guard(str(c[i]), name) for c, name in zip(cols, names, strict=True)),
+                     result, safe_cell(";\n".join(messages))])
     return _csv([*names, "Validation results", "Errors"], rows)

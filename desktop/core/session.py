@@ -189,6 +189,19 @@ class ImportSession:
         return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
                                            values=values, description=description)
 
+    def value_change_groups(self) -> list[dict[str, Any]]:
+        """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
+        f = self.static.frame
+        changed = f[f["code"] == VALUE_MAPPED]
+        if not len(changed):
+            return []
+        rows = self.source_rows[changed["row"].to_numpy()]
+        groups = changed.assign(source_row=rows).groupby(["field", "value", "message"], sort=False)["source_row"]
+        out = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": [int(r) for r in v]}
+               for k, v in groups]
+        out.sort(key=lambda g: (-g["count"], g["field"], g["value"]))
+        return out
+
     def value_change_counts(self) -> dict[str, int]:
         f = self.static.frame
         changed = f[f["code"] == VALUE_MAPPED]
@@ -324,8 +337,17 @@ class ImportSession:
         return {"errors": f.error_count, "warnings": f.warning_count,
                 "rows_with_errors": rows_with_errors, "valid_rows": valid}
 
-    def report(self) -> dict[str, Any]:
-        """The ``check --format json`` object (a stable interface: extend, don't change)."""
+    def report(self, *, list_changes: bool = True) -> dict[str, Any]:
+        """The ``check --format json`` object (a stable interface: extend, don't change).
+
+        ``value_changes`` groups the value mapping's changes (field, before, after, rows); with
+        ``list_changes=False`` they are left out of ``findings`` (a messy file of 100 000 rows can
+        have millions), and the groups still show every one of them.
+        """
+        findings = self.findings
+        if not list_changes:
+            frame = findings.frame
+            findings = Findings(frame[frame["code"] != VALUE_MAPPED].reset_index(drop=True))
         return {
             "file": str(self.raw.path),
             "sheet": self.raw.sheet,
@@ -337,6 +359,7 @@ class ImportSession:
             "mapping_details": {**self.mapping.details(self.template),
                                 "values_mapped": sorted(set(KINDS) - self.value_options.disabled),
                                 "value_changes": self.value_change_counts()},
-            "findings": self.findings.sorted().records(self.source_rows),
+            "findings": findings.sorted().records(self.source_rows),
+            "value_changes": self.value_change_groups(),
             "summary": self.summary(),
         }

@@ -45,7 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -55,7 +55,7 @@ import pandas as pd
 
 from desktop.validation.codelists import CodeList, CodeLists
 from desktop.validation.engine import Columns, parse_iso_date, utc_today
-from desktop.validation.findings import COLUMNS, Findings, FindingSink, Severity
+from desktop.validation.findings import COLUMNS, Findings, Severity
 from desktop.validation.resources import read_json
 from desktop.validation.template import Template
 
@@ -347,6 +347,7 @@ class ValueMapper:
         self._index: dict[str, _ListIndex] = {}
         self._cache: dict[tuple[str, str], Change | None] = {}
         self.disability_fields = [f.name for f in template.fields if f.code_list == "disability"]
+        self._fields = {f.name: f for f in template.fields}
 
     def _list_index(self, list_name: str) -> _ListIndex:
         idx = self._index.get(list_name)
@@ -380,7 +381,7 @@ class ValueMapper:
                     target = folded.get(value.casefold())
                 if target is not None and target != value:
                     return Change(target, "user", "your value map")
-        f = self.template.field(field_name)
+        f = self._fields[field_name]
         if f.kind == "code" and f.code_list:
             idx = self._list_index(f.code_list)
             if value in idx.codes:
@@ -418,29 +419,30 @@ class ValueMapper:
         if not self.options.any_enabled:
             return columns, Findings.empty()
         data = {name: columns[name] for name in self.template.names}
-        sink = FindingSink()
-        extra: list[Findings] = []
+        parts: list[Findings] = []
         if self.options.enabled("split"):
-            self._split_disabilities(data, columns.n, extra)
+            self._split_disabilities(data, columns.n, parts)
         for f in self.template.fields:
             if f.kind in ("text", "email", "hesa_id"):
                 continue
             arr = data[f.name]
-            changed: dict[str, Change] = {}
-            for v in set(arr.tolist()):
-                if v:
-                    c = self.change(f.name, v)
-                    if c is not None:
-                        changed[v] = c
-            if not changed:
+            # one look-up per distinct value, then numpy takes: no Python work per cell
+            index, uniques = pd.factorize(arr)
+            after = np.empty(len(uniques), dtype=object)
+            messages = np.empty(len(uniques), dtype=object)
+            hit = np.zeros(len(uniques), dtype=bool)
+            for i, v in enumerate(uniques.tolist()):
+                c = self.change(f.name, v) if v else None
+                if c is not None:
+                    after[i], messages[i], hit[i] = c.after, _message(f.label, v, c), True
+            if not hit.any():
                 continue
-            mask = np.fromiter((v in changed for v in arr), bool, len(arr))
+            mask = hit[index]
             new = arr.copy()
-            new[mask] = [changed[v].after for v in arr[mask]]
+            new[mask] = after[index[mask]]
             data[f.name] = new
-            sink.add(mask, arr, field=f.name, code=CODE, severity=Severity.INFO,
-                     message=_messages(f.label, changed))
-        return Columns(data, columns.n), Findings.concat([*extra, sink.findings()])
+            parts.append(_info(np.flatnonzero(mask), f.name, arr[mask], messages[index[mask]]))
+        return Columns(data, columns.n), Findings.concat(parts)
 
     def _split_disabilities(self, data: dict[str, np.ndarray], n: int, extra: list[Findings]) -> None:
         fields = self.disability_fields
@@ -459,8 +461,10 @@ class ValueMapper:
 
         rows = np.zeros(n, dtype=bool)
         for name in fields:
-            arr = data[name]
-            rows |= np.fromiter((must_split(name, v) for v in arr), bool, n)
+            index, uniques = pd.factorize(data[name])
+            flags = np.fromiter((must_split(name, v) for v in uniques.tolist()), bool, len(uniques))
+            if flags.any():
+                rows |= flags[index]
         if not rows.any():
             return
         codes = self.code_lists["disability"].codes
@@ -498,10 +502,10 @@ class ValueMapper:
             out_fields.append(first_split)
             out_values.append(original)
             out_messages.append(f"Disabilities '{shown}' were split over {spread} (several disabilities in one cell).")
-        if out_rows:
-            extra.append(Findings(pd.DataFrame({
-                "row": np.asarray(out_rows, dtype=np.int64), "field": out_fields, "severity": str(Severity.INFO),
-                "code": CODE, "message": out_messages, "register_message": None, "value": out_values}, columns=COLUMNS)))
+        for name in set(out_fields):
+            picked = [i for i, f in enumerate(out_fields) if f == name]
+            extra.append(_info(np.asarray([out_rows[i] for i in picked], dtype=np.int64), name,
+                               [out_values[i] for i in picked], [out_messages[i] for i in picked]))
 
     # -------------------------------------------------------------------------------- view
     def value_rows(self, field_name: str, values: Iterable[str]) -> list[ValueRow]:
@@ -532,11 +536,15 @@ class ValueMapper:
         return [(e.code, e.label) for e in sorted(code_list.entries, key=lambda e: e.code)]
 
 
-def _messages(label: str, changed: dict[str, Change]) -> Callable[[str], str]:
-    def message(before: str) -> str:
-        return _message(label, before, changed[before])
-
-    return message
+def _info(rows: np.ndarray, field_name: str, values: Any, messages: Any) -> Findings:
+    """Info findings for changed cells, built as columns (one per cell, no objects per cell)."""
+    vals = np.empty(len(rows), dtype=object)
+    vals[:] = list(values)
+    msgs = np.empty(len(rows), dtype=object)
+    msgs[:] = list(messages)
+    return Findings(pd.DataFrame({"row": rows.astype(np.int64), "field": field_name, "severity": str(Severity.INFO),
+                                  "code": CODE, "message": msgs, "register_message": None, "value": vals},
+                                 columns=COLUMNS))
 
 
 def _message(label: str, before: str, change: Change) -> str:

@@ -182,8 +182,27 @@ def test_template_files_are_checked_literally_unless_asked(tmp_path, capsys):
     code, report = check_json(capsys, src)
     assert code == 1 and {f["code"] for f in report["findings"]} == {"cell.code_list"}
     code, report = check_json(capsys, src, "--map-values")
-    assert code == 0 and {f["code"] for f in report["findings"]} == {"cell.value_mapped"}
+    assert code == 0 and report["findings"] == []
     assert report["mapping_details"]["value_changes"] == {"sex": 1, "study_mode": 1}
+    assert [(g["field"], g["value"], g["rows"]) for g in report["value_changes"]] == [
+        ("sex", "Female", [2]), ("study_mode", "1", [2])]
+    code, report = check_json(capsys, src, "--map-values", "--list-changes")
+    assert code == 0 and {(f["row"], f["field"], f["code"], f["severity"]) for f in report["findings"]} == {
+        (2, "sex", "cell.value_mapped", "info"), (2, "study_mode", "cell.value_mapped", "info")}
+
+
+def test_csv_report_shows_value_changes_grouped_or_one_per_cell(tmp_path, capsys):
+    src = write_csv(tmp_path / "f.csv", [valid_row(sex="Female"),
+                                         valid_row(first_names="Aoife", last_name="Ní Bhriain", sex="Female",
+                                                   email="aoife@example.com")])
+    out = tmp_path / "r.csv"
+    assert main(["check", str(src), "--map-values", "--format", "csv", "--out", str(out), "--today", "2026-11-28"]) == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        (line,) = list(csv.DictReader(fh))
+    assert line["code"] == "cell.value_mapped" and line["value"] == "Female" and line["message"].endswith("Rows: 2, 3.")
+    assert main(["check", str(src), "--map-values", "--list-changes", "--format", "csv", "--out", str(out)]) == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        assert [r["row"] for r in csv.DictReader(fh)] == ["2", "3"]
 
 
 def test_no_convert_turns_one_kind_off(capsys):
@@ -217,8 +236,8 @@ def test_map_writes_a_profile_that_check_uses(tmp_path, capsys):
     assert "first_names" not in loaded.values  # no personal data in a profile
     code, report = check_json(capsys, DATA / "sits-labels.csv", "--mapping", str(profile))
     assert code == 0 and report["mapping_details"]["origin"] == "profile"
-    changed = [f for f in report["findings"] if f["code"] == "cell.value_mapped" and f["field"] == "sex"]
-    assert changed and all("your value map" in f["message"] for f in changed)
+    changed = [g for g in report["value_changes"] if g["field"] == "sex"]
+    assert changed and all("your value map" in g["message"] for g in changed)
 
 
 def test_a_saved_profile_maps_next_weeks_file_automatically(tmp_path, capsys):
