@@ -22,6 +22,11 @@ from desktop.validation.template import Template
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+# per-distinct-value evaluation pays off from this many rows, when a sample of the first
+# _DISTINCT_SAMPLE values holds at most a quarter of distinct ones
+_DISTINCT_MIN_ROWS = 2048
+_DISTINCT_SAMPLE = 512
+
 
 def utc_today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
@@ -34,6 +39,7 @@ class Columns(Mapping[str, np.ndarray]):
         self._data = dict(data)
         self.n = n
         self._cache: dict[tuple[str, str], np.ndarray] = {}
+        self._distinct_cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = {}
         self._derived: dict[Hashable, Any] = {}
         self._state: dict[str, Any] = {}
 
@@ -63,6 +69,7 @@ class Columns(Mapping[str, np.ndarray]):
     def invalidate(self) -> None:
         """Forget cached per-field results after cells changed."""
         self._cache.clear()
+        self._distinct_cache.clear()
         self._derived.clear()
 
     def derived(self, key: Hashable, fn: Callable[[], Any]) -> Any:
@@ -83,26 +90,66 @@ class Columns(Mapping[str, np.ndarray]):
     def per_value(self, name: str, kind: str, fn: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
         """``fn`` of each cell of a field, computed once per distinct value (codes repeat a lot)
         and cached under ``kind`` until the cells change."""
-        def compute(a: np.ndarray) -> np.ndarray:
-            memo: dict[str, Any] = {}
-
-            def get(v: str) -> Any:
-                try:
-                    return memo[v]
-                except KeyError:
-                    r = memo[v] = fn(v)
-                    return r
-
-            if dtype is object:
-                out = np.empty(len(a), dtype=object)
-                out[:] = [get(v) for v in a]
-                return out
-            return np.fromiter(map(get, a), dtype, len(a))
-
-        return self._cached(name, kind, compute)
+        return self._cached(name, kind, lambda a: self._each_value(name, fn, dtype))
 
     def take(self, positions: np.ndarray) -> Columns:
         return Columns({k: v[positions] for k, v in self._data.items()}, len(positions))
+
+    def slice(self, start: int, stop: int) -> Columns:
+        """Rows ``start:stop`` as views (no copy): for checking a large table chunk by chunk."""
+        stop = min(stop, self.n)
+        return Columns({k: v[start:stop] for k, v in self._data.items()}, max(stop - start, 0))
+
+    # -- one pass per field, per distinct value where values repeat --
+    def _distinct(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(codes, distinct values) of a field whose values repeat, else None (cached).
+
+        Codes, dates and flags take a few dozen values over thousands of rows, so a function of
+        the value is computed once per distinct value and spread back with one numpy take. For
+        small tables (one edited row) and for fields of mostly different values (names, e-mail
+        addresses, IDs) the plain per-cell pass is cheaper.
+        """
+        key = (name, "distinct")
+        if key in self._distinct_cache:
+            return self._distinct_cache[key]
+        result = None
+        a = self[name]
+        if len(a) >= _DISTINCT_MIN_ROWS and len(set(a[:_DISTINCT_SAMPLE].tolist())) <= _DISTINCT_SAMPLE // 4:
+            import pandas as pd
+
+            codes, uniques = pd.factorize(a)
+            # a non-str cell (None) would get code -1: leave such a field to the per-cell pass
+            if len(uniques) <= len(a) // 4 and (not len(codes) or codes.min() >= 0):
+                result = (codes, np.asarray(uniques, dtype=object))
+        self._distinct_cache[key] = result
+        return result
+
+    def _each_value(self, name: str, fn: Callable[[str], Any], dtype: Any = object, *, memo: bool = True) -> np.ndarray:
+        """``fn`` of every cell of a field, called once per distinct value.
+
+        Repeating fields use the cached factorisation; other fields are deduplicated with a dict
+        on each call when ``memo`` (worth it for a Python-level ``fn``; a C-level test such as
+        ``set.__contains__`` is cheaper cell by cell).
+        """
+        distinct = self._distinct(name)
+        codes: np.ndarray | None = None
+        if distinct is not None:
+            codes, values = distinct[0], distinct[1].tolist()
+        else:
+            values = self[name].tolist()
+            if memo and len(values) > 64:
+                keys = list(dict.fromkeys(values))
+                if len(keys) < len(values):
+                    index = dict(zip(keys, range(len(keys)), strict=True))
+                    codes = np.fromiter(map(index.__getitem__, values), np.intp, len(values))
+                    values = keys
+        if dtype is object:
+            out = np.empty(len(values), dtype=object)
+            for i, v in enumerate(values):  # element by element: results may be tuples
+                out[i] = fn(v)
+        else:
+            out = np.fromiter(map(fn, values), dtype, len(values))
+        return out if codes is None else out[codes]
 
     # -- cached per-field helpers (vectorised in the sense of one pass per field) --
     def _cached(self, name: str, kind: str, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -110,34 +157,33 @@ class Columns(Mapping[str, np.ndarray]):
         hit = self._cache.get(key)
         if hit is None:
             hit = fn(self[name])
+            hit.flags.writeable = False  # shared by every rule: combine into new arrays, never in place
             self._cache[key] = hit
         return hit
 
     def blank(self, name: str) -> np.ndarray:
-        return self._cached(name, "blank", lambda a: np.fromiter((not v for v in a), bool, len(a)))
+        return self._cached(name, "blank", lambda a: np.asarray(a == "", dtype=bool))
 
     def present(self, name: str) -> np.ndarray:
-        return ~self.blank(name)
+        return self._cached(name, "present", lambda a: ~self.blank(name))
 
     def lengths(self, name: str) -> np.ndarray:
-        return self._cached(name, "len", lambda a: np.fromiter(map(len, a), np.int64, len(a)))
+        return self._cached(name, "len", lambda a: np.fromiter(map(len, a.tolist()), np.int64, len(a)))
 
     def isin(self, name: str, allowed: frozenset[str] | set[str]) -> np.ndarray:
-        a = self[name]
-        return np.fromiter((v in allowed for v in a), bool, len(a))
+        return self._each_value(name, allowed.__contains__, bool, memo=False)
 
     def matches(self, name: str, pattern: re.Pattern[str]) -> np.ndarray:
-        a = self[name]
         fm = pattern.fullmatch
-        return np.fromiter((fm(v) is not None for v in a), bool, len(a))
+        return self._cached(name, f"matches:{pattern.pattern}:{pattern.flags}",
+                            lambda a: self._each_value(name, lambda v: fm(v) is not None, bool))
 
     def dates(self, name: str) -> np.ndarray:
         """Day ordinals of ISO ``YYYY-MM-DD`` dates; 0 where blank or not a valid date."""
-        return self._cached(name, "date", _date_ordinals)
+        return self._cached(name, "date", lambda a: self._each_value(name, _date_ordinal, np.int64))
 
     def equals(self, name: str, value: str) -> np.ndarray:
-        a = self[name]
-        return np.fromiter((v == value for v in a), bool, len(a))
+        return np.asarray(self[name] == value, dtype=bool)
 
 
 def parse_iso_date(value: str) -> dt.date | None:
@@ -149,19 +195,11 @@ def parse_iso_date(value: str) -> dt.date | None:
         return None
 
 
-def _date_ordinals(arr: np.ndarray) -> np.ndarray:
-    cache: dict[str, int] = {}
-    out = np.zeros(len(arr), dtype=np.int64)
-    for i, v in enumerate(arr):
-        if not v:
-            continue
-        o = cache.get(v)
-        if o is None:
-            d = parse_iso_date(v)
-            o = d.toordinal() if d else 0
-            cache[v] = o
-        out[i] = o
-    return out
+def _date_ordinal(value: str) -> int:
+    if not value:
+        return 0
+    d = parse_iso_date(value)
+    return d.toordinal() if d else 0
 
 
 @dataclass(frozen=True)
@@ -226,11 +264,17 @@ class RulePack:
             rule.check(sub, ctx, sink)
         frame = old.frame
         rows = frame["row"].to_numpy()
-        keep = ~np.isin(rows, positions)
+        keep = rows != positions[0] if len(positions) == 1 else ~np.isin(rows, positions)
         table_sink = FindingSink()
         for trule in self.table_rules:
-            touched = trule.recheck(cols, ctx, table_sink, positions)
-            keep &= ~(np.isin(rows, touched) & frame["code"].isin(trule.codes).to_numpy())
+            touched = np.asarray(trule.recheck(cols, ctx, table_sink, positions), dtype=np.int64)
+            if not len(touched):
+                continue
+            # the rule's old findings on the rows it recomputed go; look at codes only on those rows
+            hit = np.flatnonzero(np.isin(rows, touched) & keep)
+            if len(hit):
+                codes = frame["code"].to_numpy()[hit]
+                keep[hit[np.fromiter(map(trule.codes.__contains__, codes), bool, len(hit))]] = False
         # file-level findings and other rows' findings stay as they were
-        kept = Findings(frame[keep].reset_index(drop=True))
+        kept = old if keep.all() else Findings(frame.take(np.flatnonzero(keep)).reset_index(drop=True))
         return Findings.concat([kept, sink.findings(), table_sink.findings()])
