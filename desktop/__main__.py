@@ -1,4 +1,4 @@
-"""``python -m desktop [FILE]``: the window (the desktop issue builds it; until then, the command line)."""
+"""``python -m desktop [FILE]`` and ``register-desktop-gui [FILE]``: the window, with FILE opened."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import sys
 
 
 def main() -> None:
-    from desktop.cli import main as cli_main
+    from desktop.ui.app import main as gui_main
 
-    args = sys.argv[1:]
-    sys.exit(cli_main(["check", *args]) if args else cli_main(["--help"]))
+    sys.exit(gui_main())
 
 
 if __name__ == "__main__":

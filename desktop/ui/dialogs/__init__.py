@@ -1,0 +1,173 @@
+"""Every question the window asks, each behind an ``ask()`` classmethod returning plain values.
+
+Tests patch ``ask`` (pytest-qt's advice for dialogs) instead of driving modal loops, and the
+window never builds a ``QMessageBox`` or ``QFileDialog`` anywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.delegates import CodeComboBox
+from desktop.validation.codelists import CodeList
+
+SPREADSHEETS = "Spreadsheets (*.csv *.txt *.tsv *.xlsx *.xlsm *.xls *.ods);;All files (*)"
+
+
+class OpenFileDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, start_dir: str = "") -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Open a spreadsheet", start_dir, SPREADSHEETS)
+        return Path(path) if path else None
+
+
+class SaveFileDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, caption: str, suggested: str, filters: str) -> Path | None:
+        path, chosen = QFileDialog.getSaveFileName(parent, caption, suggested, filters)
+        if not path:
+            return None
+        p = Path(path)
+        if not p.suffix:  # some platforms' dialogs leave the extension to us
+            ext = "xlsx" if "xlsx" in chosen else "csv"
+            p = p.with_suffix(f".{ext}")
+        return p
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+    role: QMessageBox.ButtonRole = QMessageBox.ButtonRole.AcceptRole
+
+
+class MessageDialog:
+    """A message with named choices; returns the key of the one pressed (the last one on Esc)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, text: str, choices: list[Choice], *,
+            detail: str = "", icon: QMessageBox.Icon = QMessageBox.Icon.Question, default: str | None = None) -> str:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+        if detail:
+            box.setInformativeText(detail)
+        buttons = {}
+        for c in choices:
+            buttons[c.key] = box.addButton(c.label, c.role)
+        if default and default in buttons:
+            box.setDefaultButton(buttons[default])
+        escape = next((c.key for c in choices if c.role == QMessageBox.ButtonRole.RejectRole), choices[-1].key)
+        box.setEscapeButton(buttons[escape])
+        box.exec()
+        clicked = box.clickedButton()
+        for key, button in buttons.items():
+            if button is clicked:
+                return key
+        return escape
+
+    @classmethod
+    def inform(cls, parent: QWidget | None, title: str, text: str, *, detail: str = "",
+               icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> None:
+        cls.ask(parent, title, text, [Choice("ok", "OK")], detail=detail, icon=icon)
+
+
+class TextDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+        value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+        return value.strip() if ok and value.strip() else None
+
+
+class ItemDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, label: str, items: list[str], current: int = 0) -> str | None:
+        value, ok = QInputDialog.getItem(parent, title, label, items, current, False)
+        return value if ok else None
+
+
+class FixAllDialog(QDialog):
+    """"Fix all like this": one replacement value for every cell of a field holding the same value."""
+
+    def __init__(self, parent: QWidget | None, field_label: str, value: str, count: int,
+                 code_list: CodeList | None, suggestion: str | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Fix all like this")
+        layout = QVBoxLayout(self)
+        cells = "cell" if count == 1 else f"all {count} cells"
+        intro = QLabel(f"Replace '{value}' in {cells} of <b>{field_label}</b> with:")
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.editor: CodeComboBox | QLineEdit
+        if code_list is not None:
+            self.editor = CodeComboBox(code_list, self)
+            self.editor.set_code(suggestion or "")
+        else:
+            self.editor = QLineEdit(suggestion or "", self)
+        self.editor.setAccessibleName(f"New value for {field_label}")
+        intro.setBuddy(self.editor)
+        layout.addWidget(self.editor)
+        hint = QLabel("One step: Undo (Ctrl+Z) puts every cell back.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(f"Replace {count}")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def value(self) -> str:
+        if isinstance(self.editor, CodeComboBox):
+            return self.editor.code()
+        return self.editor.text().strip()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, field_label: str, value: str, count: int,
+            code_list: CodeList | None, suggestion: str | None) -> str | None:
+        dialog = cls(parent, field_label, value, count, code_list, suggestion)
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ErrorReportDialog(QDialog):
+    """Format and whether personal data goes in; the file name is asked next."""
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Save an error report")
+        form = QFormLayout(self)
+        self.format = QComboBox(self)
+        self.format.addItems(["CSV (.csv)", "Excel workbook (.xlsx)"])
+        self.format.setAccessibleName("Report format")
+        form.addRow("&Format:", self.format)
+        self.personal = QCheckBox("Include personal data (names, dates of birth, IDs, diversity data)", self)
+        self.personal.setToolTip("Off: the report lists row, field and problem only, so it can be shared safely.")
+        form.addRow(self.personal)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Choose where to save…")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> tuple[str, bool] | None:
+        """("csv" | "xlsx", include personal data), or None when cancelled."""
+        dialog = cls(parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return ("xlsx" if dialog.format.currentIndex() == 1 else "csv", dialog.personal.isChecked())

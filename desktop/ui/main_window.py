@@ -1,0 +1,778 @@
+"""The main window: the four steps, menus, toolbar, status bar, jobs, autosave and recovery.
+
+Event flow (the window never reaches past the session into pandas):
+
+1. Open (menu, toolbar, drop, recent, command line): a ``load`` job reads the file and suggests a
+   mapping; the Map step shows it.
+2. Map: "Continue" starts a ``prepare`` job that builds a fresh session with the mapping and
+   value maps, re-applies any earlier edits and validates every row; the Review step shows it.
+3. Review: each edit is one undoable command; ``ImportSession.edit_cells`` revalidates the rows
+   at once; the grid, problems, filter and counts follow. Work is autosaved as it changes.
+4. Upload / Export: Register's CSV (clean rows only) and the error report. Closing asks about
+   unsaved work, cancels running jobs and waits for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from typing_extensions import override
+
+from desktop import __version__
+from desktop.core.errors import UserFacingError
+from desktop.core.mapping import Mapping
+from desktop.core.profiles import MappingProfile, ProfileStore
+from desktop.core.progress import CancelToken, Progress
+from desktop.core.samples import sample_path
+from desktop.core.session import ImportSession
+from desktop.core.values import ValueOptions
+from desktop.ui import autosave
+from desktop.ui.commands import attach_undo
+from desktop.ui.dialogs import (
+    Choice,
+    ErrorReportDialog,
+    MessageDialog,
+    OpenFileDialog,
+    SaveFileDialog,
+    TextDialog,
+)
+from desktop.ui.guide import personal_fields
+from desktop.ui.jobs import Job, JobRunner
+from desktop.ui.pages.export_page import ExportPage
+from desktop.ui.pages.mapping_page import MappingPage
+from desktop.ui.pages.open_page import OpenPage
+from desktop.ui.pages.review_page import ReviewPage
+from desktop.ui.reference_browser import ReferenceBrowser
+from desktop.ui.reports import write_error_report
+from desktop.ui.table_model import FrameTableModel
+from desktop.ui.theme import icon
+from desktop.ui.ui_state import UiState
+from desktop.ui.workflow import Loaded, Prepared, export_register_csv, load, prepare
+from desktop.validation.codelists import bundled_code_lists
+from desktop.validation.template import load_template
+
+logger = logging.getLogger(__name__)
+
+OPEN, MAP, REVIEW, EXPORT = range(4)
+STEP_NAMES = ["Open", "Map", "Review", "Upload / Export"]
+
+
+class StepBar(QWidget):
+    """The four steps as buttons: where you are, and where you can go."""
+
+    step_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 2)
+        self.buttons: list[QToolButton] = []
+        for i, name in enumerate(STEP_NAMES):
+            if i:
+                arrow = QLabel("→")
+                arrow.setAccessibleName("then")
+                layout.addWidget(arrow)
+            b = QToolButton()
+            b.setText(f"&{i + 1}  {name}")
+            b.setCheckable(True)
+            b.setAutoExclusive(True)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            b.setAccessibleName(f"Step {i + 1} of 4: {name}")
+            b.setToolTip(f"Ctrl+{i + 1}")
+            font = b.font()
+            font.setPointSizeF(font.pointSizeF() * 1.1)
+            b.setFont(font)
+            b.clicked.connect(lambda _checked=False, step=i: self.step_chosen.emit(step))
+            layout.addWidget(b)
+            self.buttons.append(b)
+        layout.addStretch(1)
+
+    def set_current(self, step: int) -> None:
+        self.buttons[step].setChecked(True)
+        for i, b in enumerate(self.buttons):
+            font = b.font()
+            font.setBold(i == step)
+            b.setFont(font)
+
+    def set_reachable(self, last: int) -> None:
+        for i, b in enumerate(self.buttons):
+            b.setEnabled(i <= last)
+
+
+class MainWindow(QMainWindow):
+    file_ready = Signal()  # a file was validated and the review is showing
+
+    def __init__(self, *, today: dt.date | None = None, ui_state: UiState | None = None,
+                 jobs: JobRunner | None = None, autosave_file: Path | None = None) -> None:
+        super().__init__()
+        self._today_fixed = today
+        self.template = load_template()
+        self.code_lists = bundled_code_lists(self.template.version)
+        self.ui_state = ui_state or UiState()
+        self.jobs = jobs or JobRunner(parent=self)
+        self.autosave_file = autosave_file or autosave.autosave_path()
+        self.undo_stack = QUndoStack(self)
+        self.loaded: Loaded | None = None
+        self.session: ImportSession | None = None
+        self.model: FrameTableModel | None = None
+        self.current_file: Path | None = None
+        self.options = ValueOptions()  # the value mapping in force
+        self._pending_edits: dict[tuple[int, str], str] = {}
+        self._pending_mapping: Mapping | None = None
+        self._pending_options: ValueOptions | None = None
+        self._dirty = False
+        self._browser: ReferenceBrowser | None = None
+        self._last_export: Path | None = None
+
+        self.setWindowTitle("Register Desktop")
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.steps = StepBar()
+        self.steps.step_chosen.connect(self.go_to)
+        outer.addWidget(self.steps)
+        self.stack = QStackedWidget()
+        try:
+            sample: Path | None = sample_path()
+        except (OSError, ValueError):
+            sample = None
+        self.open_page = OpenPage(sample)
+        self.open_page.open_requested.connect(self.open_dialog)
+        self.open_page.file_chosen.connect(self.open_file)
+        self.mapping_page = MappingPage(self.template, self.code_lists, self.today)
+        self.mapping_page.continue_requested.connect(self.accept_mapping)
+        self.mapping_page.save_profile_requested.connect(self.save_profile)
+        self.mapping_page.code_list_requested.connect(self.show_reference)
+        self.mapping_page.sheet_changed.connect(self._sheet_changed)
+        self.review_page = ReviewPage(self.template, self.code_lists, self.jobs, self.today)
+        self.review_page.counts_changed.connect(self._update_status)
+        self.review_page.code_list_requested.connect(self.show_reference)
+        self.review_page.mapping_field_requested.connect(self._show_mapping_field)
+        self.export_page = ExportPage()
+        self.export_page.export_csv_requested.connect(self.export_csv)
+        self.export_page.export_report_requested.connect(self.export_report)
+        self.export_page.back_requested.connect(lambda: self.go_to(REVIEW))
+        for page in (self.open_page, self.mapping_page, self.review_page, self.export_page):
+            self.stack.addWidget(page)
+        outer.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbar()
+        self._make_status_bar()
+
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(1500)
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._changed)
+        self.jobs.busy_changed.connect(self._busy_changed)
+
+        self.open_page.set_recent(self.ui_state.recent_files())
+        self._refresh_recent_menu()
+        geometry = self.ui_state.blob("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.go_to(OPEN)
+        self._update_status()
+
+    # ------------------------------------------------------------------ setup
+    def today(self) -> dt.date:
+        return self._today_fixed or dt.datetime.now(dt.UTC).date()
+
+    def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                icon_name: str | None = None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            a.setIcon(icon(icon_name))
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.triggered.connect(lambda _checked=False: slot())
+        self.addAction(a)
+        return a
+
+    def _make_actions(self) -> None:
+        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
+                                        tip="Open a spreadsheet (Ctrl+O)")
+        self.save_action = self._action("&Save Register CSV…", self.export_csv, QKeySequence.StandardKey.Save,
+                                        tip="Save the rows without errors as Register's CSV (Ctrl+S)")
+        self.report_action = self._action("Save &error report…", self.export_report,
+                                          tip="Every problem by row and field, as CSV or Excel")
+        self.close_file_action = self._action("&Close file", self.close_file, QKeySequence.StandardKey.Close)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        redo_keys = [QKeySequence("Ctrl+Y")]  # Windows users' redo everywhere, plus the platform's own
+        redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if k not in redo_keys]
+        self.redo_action.setShortcuts(redo_keys)
+        self.find_action = self._action("&Find and replace…", self.open_find, QKeySequence.StandardKey.Find,
+                                        tip="Find text in the grid and replace it (Ctrl+F)")
+        find_keys: list[QKeySequence] = []
+        for key in (*QKeySequence.keyBindings(QKeySequence.StandardKey.Find),
+                    *QKeySequence.keyBindings(QKeySequence.StandardKey.Replace), QKeySequence("Ctrl+H")):
+            if key not in find_keys:  # a key bound twice is ambiguous and then fires neither
+                find_keys.append(key)
+        self.find_action.setShortcuts(find_keys)
+        self.next_error_action = self.review_page.next_error_action
+        self.next_error_action.setIcon(icon("error"))
+        self.next_error_action.setToolTip("Go to the next error (F8; Shift+F8 goes back)")
+        self.addAction(self.next_error_action)
+        self.addAction(self.review_page.previous_error_action)
+        self.fix_all_action = self._action("Fix &all like this…", self.review_page.fix_all_like_this,
+                                           tip="One replacement for every cell holding the same wrong value")
+        self.reference_action = self._action("&Reference data…", self.show_reference, "Ctrl+R",
+                                             tip="Search every code list by code or label")
+        self.guide_action = self._action("Field &guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
+                                         tip="What the selected field means and how to fill it (F1)")
+        self.step_actions = [self._action(f"Step &{i + 1}: {n}", lambda s=i: self.go_to(s), f"Ctrl+{i + 1}")
+                             for i, n in enumerate(STEP_NAMES)]
+        self.refilter_action = self._action("Apply the filter &again", self.review_page.refilter, "Ctrl+Shift+R")
+        self.file_order_action = self._action("&File order", self.review_page.file_order)
+        self.about_action = self._action("&About Register Desktop", self.about)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &recent", self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.report_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.close_file_action)
+        file_menu.addAction(self.quit_action)
+        edit = bar.addMenu("&Edit")
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        rp = self.review_page
+        for a in (rp.cut_action, rp.copy_action, rp.paste_action, rp.clear_action):
+            edit.addAction(a)
+        edit.addSeparator()
+        edit.addAction(rp.fill_down_action)
+        edit.addAction(self.find_action)
+        edit.addAction(self.fix_all_action)
+        go = bar.addMenu("&Go")
+        for a in self.step_actions:
+            go.addAction(a)
+        go.addSeparator()
+        go.addAction(self.next_error_action)
+        go.addAction(rp.previous_error_action)
+        view = bar.addMenu("&View")
+        view.addAction(self.refilter_action)
+        view.addAction(self.file_order_action)
+        view.addSeparator()
+        view.addAction(self.guide_action)
+        view.addAction(self.reference_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.about_action)
+
+    def _make_toolbar(self) -> None:
+        tb = QToolBar("Main toolbar")
+        tb.setObjectName("main-toolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.setIconSize(QSize(16, 16))
+        for a in (self.open_action, self.save_action, None, self.undo_action, self.redo_action, None,
+                  self.find_action, self.next_error_action, None, self.reference_action, self.guide_action):
+            if a is None:
+                tb.addSeparator()
+            else:
+                tb.addAction(a)
+        self.addToolBar(tb)
+        self.toolbar = tb
+
+    def _make_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.status_rows = QLabel()
+        self.status_errors = QLabel()
+        self.status_warnings = QLabel()
+        self.status_versions = QLabel(f"Template {self.template.version} · Reference data {self.code_lists.label}")
+        for label, name in ((self.status_rows, "Rows"), (self.status_errors, "Errors"),
+                            (self.status_warnings, "Warnings"), (self.status_versions, "Versions")):
+            label.setAccessibleName(name)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setAccessibleName("Progress")
+        self.progress_label = QLabel()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel the running task")
+        self.cancel_button.clicked.connect(self.cancel_jobs)
+        for w in (self.progress_label, self.progress, self.cancel_button):
+            w.hide()
+            sb.addWidget(w)
+        for w in (self.status_rows, self.status_errors, self.status_warnings, self.status_versions):
+            sb.addPermanentWidget(w)
+
+    # ------------------------------------------------------------------ steps
+    def go_to(self, step: int) -> None:
+        reachable = self._reachable()
+        if step > reachable:
+            step = reachable
+        self.stack.setCurrentIndex(step)
+        self.steps.set_reachable(reachable)
+        self.steps.set_current(step)
+        has_session = self.session is not None
+        for a in (self.save_action, self.report_action, self.find_action, self.next_error_action,
+                  self.review_page.previous_error_action, self.fix_all_action, self.refilter_action):
+            a.setEnabled(has_session)
+        self.close_file_action.setEnabled(self.loaded is not None)
+        if step == EXPORT:
+            self.export_page.update_summary(self.session)
+        if step == REVIEW:
+            self.review_page.grid.setFocus(Qt.FocusReason.OtherFocusReason)
+        if step == MAP:
+            self.mapping_page.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._update_title()
+
+    def _reachable(self) -> int:
+        if self.session is not None:
+            return EXPORT
+        if self.loaded is not None:
+            return MAP
+        return OPEN
+
+    @property
+    def step(self) -> int:
+        return self.stack.currentIndex()
+
+    # ------------------------------------------------------------------ jobs
+    def _run(self, kind: str, fn: Callable[[Progress, CancelToken], Any], label: str,
+             on_success: Callable[[Any], None], on_cancel: Callable[[], None] | None = None) -> Job:
+        job = Job(fn, label=label)
+        job.signals.progress.connect(self._progress)
+        job.signals.succeeded.connect(on_success)
+        job.signals.failed.connect(self.show_error)
+        if on_cancel is not None:
+            job.signals.cancelled.connect(on_cancel)
+        job.signals.cancelled.connect(lambda: self.statusBar().showMessage(f"{label}: cancelled.", 5000))
+        self.progress_label.setText(label + "…")
+        self.progress.setRange(0, 0)
+        return self.jobs.start(kind, job)
+
+    def _progress(self, done: int, total: int) -> None:
+        if total <= 0:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _busy_changed(self, busy: bool) -> None:
+        for w in (self.progress_label, self.progress, self.cancel_button):
+            w.setVisible(busy)
+        self.mapping_page.set_busy(busy and self.jobs.running("prepare") is not None)
+        self.open_page.setEnabled(not busy or self.jobs.running("load") is None)
+
+    def cancel_jobs(self) -> None:
+        self.jobs.cancel()
+
+    def show_error(self, exc: object) -> None:
+        if isinstance(exc, UserFacingError):
+            MessageDialog.inform(self, exc.title, exc.message, icon=QMessageBox.Icon.Warning)
+            return
+        if isinstance(exc, MemoryError):
+            MessageDialog.inform(self, "Not enough memory", "The file is too large to work on in the memory available. "
+                                 "Close other programs, or split the file and open each part.", icon=QMessageBox.Icon.Warning)
+            return
+        logger.error("unexpected error: %s", type(exc).__name__, exc_info=exc if isinstance(exc, BaseException) else None)
+        MessageDialog.inform(self, "Something went wrong",
+                             "The app hit a problem it did not expect. Your work so far is kept.",
+                             detail=f"{type(exc).__name__}. Details are in the log file in the app's data folder.",
+                             icon=QMessageBox.Icon.Critical)
+
+    # ------------------------------------------------------------------ open
+    def open_dialog(self) -> None:
+        path = OpenFileDialog.ask(self, self.ui_state.last_dir())
+        if path is not None:
+            self.open_file(path)
+
+    def open_file(self, path: Path, sheet: str | None = None, *, mapping: Mapping | None = None,
+                  options: ValueOptions | None = None, edits: dict[tuple[int, str], str] | None = None) -> bool:
+        """Start reading ``path``; with ``mapping`` (recovery) the Map step is skipped. False if refused."""
+        path = Path(path)
+        if mapping is None and not self._may_discard():
+            return False
+        self.jobs.cancel("prepare")
+        self._pending_mapping = mapping
+        self._pending_options = options
+        self._pending_edits = dict(edits or {})
+        self.ui_state.set_last_dir(path.parent)
+        self._run("load", load(path, sheet, self._today_fixed), f"Reading {path.name}",
+                  lambda loaded: self._loaded(path, loaded))
+        return True
+
+    def _loaded(self, path: Path, loaded: Loaded) -> None:
+        self._clear_session()
+        self.loaded = loaded
+        self.current_file = path
+        self.open_page.set_recent(self.ui_state.add_recent(path))
+        self._refresh_recent_menu()
+        mapping = self._pending_mapping or loaded.mapping
+        self.options = self._pending_options or loaded.options
+        self.mapping_page.set_source(loaded.raw, loaded.samples, mapping, self.options,
+                                     loaded.profile.name if loaded.profile else None)
+        self._dirty = False
+        if self._pending_mapping is not None:  # recovery: straight on to validation with the saved mapping
+            self._pending_mapping = self._pending_options = None
+            self._start_prepare(mapping, self.options, self._pending_edits)
+            self._pending_edits = {}
+        else:
+            self.go_to(MAP)
+        self.statusBar().showMessage(f"Read {loaded.raw.n_rows:,} rows from {path.name}.", 5000)
+        self._update_status()
+
+    def _sheet_changed(self, sheet: str) -> None:
+        if self.current_file is not None and self.loaded is not None and sheet != self.loaded.raw.sheet:
+            self.open_file(self.current_file, sheet)
+
+    def _clear_session(self) -> None:
+        self.undo_stack.clear()
+        self.session = None
+        self.model = None
+        self.loaded = None
+
+    def close_file(self) -> None:
+        if not self._may_discard():
+            return
+        self.jobs.cancel()
+        self._clear_session()
+        self.current_file = None
+        self._dirty = False
+        autosave.clear(self.autosave_file)
+        self.go_to(OPEN)
+        self._update_status()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.ui_state.recent_files()
+        for i, path in enumerate(files):
+            a = self.recent_menu.addAction(f"&{i + 1} {path.name}")
+            a.setToolTip(str(path))
+            a.triggered.connect(lambda _checked=False, p=path: self.open_file(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    @override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    @override
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_file(files[0])
+
+    # ------------------------------------------------------------------ map
+    def accept_mapping(self) -> None:
+        if self.loaded is None:
+            return
+        mapping = self.mapping_page.mapping()
+        options = self.mapping_page.options()
+        edits = self.model.edited_cells() if self.model is not None else {}
+        if mapping.columns != self.loaded.mapping.columns or options != self.loaded.options:
+            self._dirty = True
+        self.options = options
+        self._start_prepare(mapping, options, edits)
+
+    def _start_prepare(self, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str]) -> None:
+        assert self.loaded is not None
+        self._run("prepare", prepare(self.loaded.raw, mapping, options, edits, self._today_fixed),
+                  "Checking every row", self._prepared)
+
+    def _prepared(self, result: Prepared) -> None:
+        self.session = result.session
+        self.model = FrameTableModel(result.session, self)
+        self.model.set_originals(result.originals)
+        attach_undo(self.model, self.undo_stack)
+        self.model.cells_changed.connect(self._cells_changed)
+        self.review_page.set_model(self.model)
+        self.go_to(REVIEW)
+        self._update_status()
+        if result.lost_edits:
+            MessageDialog.inform(self, "Some changes no longer apply",
+                                 f"{result.lost_edits} change(s) you made were in columns that are no longer mapped.")
+        if result.originals:
+            self._dirty = True
+        self.autosave_now()
+        self.file_ready.emit()
+
+    def _show_mapping_field(self, field_name: str) -> None:
+        self.go_to(MAP)
+        self.mapping_page.select_field(field_name)
+
+    def save_profile(self) -> None:
+        name = TextDialog.ask(self, "Save as profile", "A name for this mapping (for example the name of the export):",
+                              self.current_file.stem if self.current_file else "")
+        if name is None:
+            return
+        if self.loaded is None:
+            return
+        try:
+            profile = MappingProfile.from_mapping(name, self.mapping_page.mapping(), self.loaded.raw.headers,
+                                                  options=self.mapping_page.options())
+            path = ProfileStore().save(profile)
+        except UserFacingError as exc:
+            self.show_error(exc)
+            return
+        except ValueError as exc:  # pydantic: a name it cannot take
+            self.show_error(UserFacingError(str(exc).splitlines()[0], title="Profile not saved"))
+            return
+        self.statusBar().showMessage(f"Mapping saved as profile '{name}': files with these columns will open "
+                                     f"with it ({path}).", 10000)
+
+    # ------------------------------------------------------------------ review
+    def _cells_changed(self, rows: object) -> None:
+        self._dirty = True
+        self._schedule_autosave()
+
+    def _changed(self, *_: object) -> None:
+        self._update_title()
+
+    def open_find(self) -> None:
+        if self.session is not None:
+            self.go_to(REVIEW)
+            self.review_page.open_find()
+
+    def show_guide(self) -> None:
+        if self.step == MAP:
+            self.mapping_page.side.setCurrentWidget(self.mapping_page.guide)
+            self.mapping_page.guide.setFocus()
+        elif self.step == REVIEW and self.model is not None:
+            cur = self.review_page.current_cell()
+            self.review_page.show_guide(self.model.field_at(cur[1]) if cur else self.template.names[0])
+        else:
+            MessageDialog.inform(self, "Field guide", "Open a file: the field guide sits beside the mapping and the grid, "
+                                 "and behind every column header (right-click it).")
+
+    def show_reference(self, list_name: str = "") -> None:
+        if self._browser is None:
+            self._browser = ReferenceBrowser(self.code_lists, self)
+        if list_name:
+            self._browser.show_list(list_name)
+        else:
+            self._browser.show()
+            self._browser.raise_()
+            self._browser.activateWindow()
+
+    # ------------------------------------------------------------------ export
+    def export_csv(self) -> Path | None:
+        session = self.session
+        if session is None:
+            return None
+        s = session.summary()
+        blocked = bool(s["rows_with_errors"]) or session.findings.has_file_errors()
+        if session.findings.has_file_errors():
+            MessageDialog.inform(self, "Nothing can be exported yet",
+                                 "The file itself has a problem (see Problems, 'This file'); fix the mapping first.",
+                                 icon=QMessageBox.Icon.Warning)
+            return None
+        if s["valid_rows"] == 0:
+            MessageDialog.inform(self, "Nothing to export", "Every row still has at least one error.",
+                                 icon=QMessageBox.Icon.Warning)
+            return None
+        if s["rows_with_errors"]:
+            choice = MessageDialog.ask(
+                self, "Some rows still have errors",
+                f"{s['rows_with_errors']:,} row(s) still have errors. Save only the {s['valid_rows']:,} row(s) without errors?",
+                [Choice("clean", f"Save {s['valid_rows']:,} rows"), Choice("back", "Go back and fix", QMessageBox.ButtonRole.RejectRole)],
+                detail="The rows with errors are saved beside it in Register's errors-file layout (…-errors.csv), "
+                       "to correct and check again.", default="clean")
+            if choice != "clean":
+                return None
+        suggested = str(Path(self.ui_state.last_dir() or ".") / f"{self.current_file.stem if self.current_file else 'trainees'}-register.csv")
+        path = SaveFileDialog.ask(self, "Save Register CSV", suggested, "CSV (*.csv)")
+        if path is None:
+            return None
+        if self.current_file is not None and path.resolve() == self.current_file.resolve():
+            MessageDialog.inform(self, "Choose another name", "Saving over the file you opened would lose the original. "
+                                 "Choose another name.", icon=QMessageBox.Icon.Warning)
+            return None
+        try:
+            result = export_register_csv(session, path, allow_errors=blocked)
+        except UserFacingError as exc:
+            self.show_error(exc)
+            return None
+        if not result.written:
+            self.show_error(UserFacingError("No row could be written.", title="Not saved"))
+            return None
+        n = result.rows_written
+        self._dirty = False
+        self._last_export = path
+        self.undo_stack.setClean()
+        self.ui_state.set_last_dir(path.parent)
+        self.autosave_now()
+        extra = f" Rows with errors: {result.error_report}." if result.error_report else ""
+        self.statusBar().showMessage(f"Saved {n:,} rows to {path}.{extra}", 15000)
+        self.export_page.show_result(result)
+        self.export_page.update_summary(session)
+        self._update_title()
+        return path
+
+    def export_report(self) -> Path | None:
+        session = self.session
+        if session is None:
+            return None
+        answer = ErrorReportDialog.ask(self)
+        if answer is None:
+            return None
+        fmt, include_personal = answer
+        stem = self.current_file.stem if self.current_file else "trainees"
+        suggested = str(Path(self.ui_state.last_dir() or ".") / f"{stem}-problems.{fmt}")
+        filters = "Excel workbook (*.xlsx)" if fmt == "xlsx" else "CSV (*.csv)"
+        path = SaveFileDialog.ask(self, "Save error report", suggested, filters)
+        if path is None:
+            return None
+        try:
+            n = write_error_report(session, path, personal_fields(self.template.version), include_personal=include_personal)
+        except OSError as exc:
+            self.show_error(UserFacingError(f"{path} could not be written: {exc.strerror or exc}.", title="Not saved"))
+            return None
+        self.statusBar().showMessage(f"Saved {n:,} problems to {path}.", 10000)
+        return path
+
+    # ------------------------------------------------------------------ status
+    def _update_status(self) -> None:
+        if self.session is None:
+            rows = self.loaded.raw.n_rows if self.loaded is not None else 0
+            self.status_rows.setText(f"Rows: {rows:,}" if self.loaded else "No file open")
+            self.status_errors.setText("")
+            self.status_warnings.setText("")
+        else:
+            s = self.session.summary()
+            self.status_rows.setText(f"Rows: {self.session.n_rows:,} ({s['valid_rows']:,} ready)")
+            self.status_errors.setText(f"Errors: {s['errors']:,}")
+            self.status_warnings.setText(f"Warnings: {s['warnings']:,}")
+        if self.step == EXPORT:
+            self.export_page.update_summary(self.session)
+
+    def _update_title(self, *_: object) -> None:
+        name = self.current_file.name if self.current_file else ""
+        title = f"{name}[*] — Register Desktop" if name else "Register Desktop"
+        self.setWindowTitle(title)
+        self.setWindowModified(bool(name) and self._dirty)
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def about(self) -> None:
+        MessageDialog.inform(self, "About Register Desktop",
+                             f"Register Desktop {__version__}\nTemplate {self.template.version}, reference data {self.code_lists.label}.\n"
+                             "Prepares trainee records for DfE's Register trainee teachers service.")
+
+    # ------------------------------------------------------------------ autosave and recovery
+    def _schedule_autosave(self) -> None:
+        self._autosave_timer.start()
+
+    def snapshot(self) -> autosave.Snapshot | None:
+        if self.current_file is None or self.loaded is None:
+            return None
+        mapping = self.session.mapping if self.session is not None else self.mapping_page.mapping()
+        edits = self.model.edited_cells() if self.model is not None else {}
+        return autosave.Snapshot(file=self.current_file, sheet=self.loaded.raw.sheet, mapping=mapping,
+                                 options=self.options, edits=edits)
+
+    def autosave_now(self) -> Path | None:
+        self._autosave_timer.stop()
+        snap = self.snapshot()
+        if snap is None or not self._dirty:
+            return None
+        try:
+            return autosave.save(snap, self.autosave_file)
+        except OSError as exc:
+            logger.warning("autosave failed: %s", exc.strerror or type(exc).__name__)
+            self.statusBar().showMessage("Your work could not be saved automatically (the data folder is not writable).", 10000)
+            return None
+
+    def offer_recovery(self) -> bool:
+        """At start: if the last session ended without closing properly, offer its work back."""
+        snap = autosave.load(self.autosave_file)
+        if snap is None:
+            return False
+        edits = f"{snap.n_edits} change(s) in the grid" if snap.n_edits else "the mapping"
+        detail = "The file has changed since then; rows may not line up." if snap.file_changed() else ""
+        if not snap.file.exists():
+            detail = f"The file is no longer at {snap.file}. Put it back and start again to recover, or discard the work."
+        choice = MessageDialog.ask(
+            self, "Recover unsaved work?",
+            f"Register Desktop closed without saving your work on {snap.file.name} ({edits}, saved {snap.saved_at}).",
+            [Choice("discard", "Discard", QMessageBox.ButtonRole.DestructiveRole),
+             Choice("recover", "Recover", QMessageBox.ButtonRole.RejectRole)],  # Esc keeps the work
+            detail=detail, icon=QMessageBox.Icon.Question, default="recover")
+        if choice == "discard":
+            autosave.clear(self.autosave_file)
+            return False
+        if not snap.file.exists():
+            return False
+        return self.open_file(snap.file, snap.sheet, mapping=snap.mapping, options=snap.options, edits=snap.edits)
+
+    def _may_discard(self) -> bool:
+        """True when there is no unsaved work, or the user chose what to do with it."""
+        if not self._dirty or self.session is None:
+            return True
+        choice = MessageDialog.ask(
+            self, "Save your work?",
+            f"You have changes to {self.current_file.name if self.current_file else 'this file'} that are not saved in a Register CSV.",
+            [Choice("save", "Save Register CSV…"), Choice("discard", "Discard", QMessageBox.ButtonRole.DestructiveRole),
+             Choice("cancel", "Cancel", QMessageBox.ButtonRole.RejectRole)],
+            default="save")
+        if choice == "save":
+            return self.export_csv() is not None
+        return choice == "discard"
+
+    # ------------------------------------------------------------------ Qt events
+    @override
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_discard():
+            event.ignore()
+            return
+        self.jobs.shutdown()
+        self._autosave_timer.stop()
+        autosave.clear(self.autosave_file)
+        self.ui_state.set_blob("window/geometry", self.saveGeometry())
+        self.ui_state.sync()
+        if self._browser is not None:
+            self._browser.close()
+        event.accept()
+
+    @override
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self.model is not None:
+            self.model.update_palette()
+        super().changeEvent(event)
+

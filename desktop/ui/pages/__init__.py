@@ -1,0 +1,1 @@
+"""The four steps of the window: Open, Map, Review, Upload / Export."""

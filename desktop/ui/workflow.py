@@ -1,0 +1,98 @@
+"""The window's long-running steps as plain ``fn(progress, token)`` functions (Qt-free).
+
+They drive the same core the command line does: ``ImportSession.from_raw`` chooses a saved
+profile or suggests a mapping and value mapping; ``prepare`` builds the session the grid shows;
+the export is the core's ``export_register_csv``. Everything here runs in a ``Job``, a test or
+the benchmark alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from desktop.core.export import ExportResult, export_register_csv
+from desktop.core.loading import RawTable, read_table
+from desktop.core.mapping import Mapping
+from desktop.core.profiles import MappingProfile
+from desktop.core.progress import CancelToken, Progress
+from desktop.core.session import CLEARED_ON_EDIT, ImportSession
+from desktop.core.values import ValueOptions
+from desktop.validation.findings import Findings
+
+__all__ = ["ExportResult", "Loaded", "Prepared", "export_register_csv", "load", "prepare", "sample_values"]
+
+
+@dataclass
+class Loaded:
+    raw: RawTable
+    mapping: Mapping  # a saved profile's, or the suggested one
+    options: ValueOptions  # the value mapping that goes with it
+    profile: MappingProfile | None
+    samples: dict[str, list[str]]  # source header -> first few distinct values
+
+
+def sample_values(raw: RawTable, limit: int = 3, scan: int = 2000) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for header, column in zip(raw.headers, raw.columns, strict=False):
+        seen: list[str] = []
+        for value in column[:scan]:
+            if value and value not in seen:
+                seen.append(str(value))
+                if len(seen) == limit:
+                    break
+        out.setdefault(header, seen)
+    return out
+
+
+def load(path: Path, sheet: str | None, today: dt.date | None = None) -> Callable[[Progress, CancelToken], Loaded]:
+    def run(progress: Progress, token: CancelToken) -> Loaded:
+        progress(0, 0)  # reading has no steps to report: an indeterminate bar
+        raw = read_table(path, sheet=sheet)
+        token.raise_if_cancelled()
+        # the session chooses exactly as `check` does: a profile made for these headers, else a suggestion
+        chosen = ImportSession.from_raw(raw, today=today, validate=False)
+        return Loaded(raw=raw, mapping=chosen.mapping, options=chosen.value_options, profile=chosen.profile,
+                      samples=sample_values(raw))
+
+    return run
+
+
+@dataclass
+class Prepared:
+    session: ImportSession
+    originals: dict[tuple[int, str], str] = field(default_factory=dict)  # edited cells' values before the edit
+    lost_edits: int = 0  # edits whose row or field no longer exists
+
+
+def prepare(raw: RawTable, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str],
+            today: dt.date | None) -> Callable[[Progress, CancelToken], Prepared]:
+    """A fresh session for ``mapping`` and ``options``, earlier edits re-applied, every row validated."""
+
+    def run(progress: Progress, token: CancelToken) -> Prepared:
+        session = ImportSession.from_raw(raw, mapping=mapping, value_options=options, today=today, validate=False)
+        originals: dict[tuple[int, str], str] = {}
+        lost = 0
+        for (row, name), value in edits.items():
+            if name not in session.template or not 0 <= row < session.n_rows:
+                lost += 1
+                continue
+            column = session.columns[name]
+            originals[(row, name)] = str(column[row])
+            column[row] = value
+        session.columns.invalidate()
+        if originals:  # an edited cell's load-time notes ("'Female' → '10'") no longer describe it
+            static = session.static.frame
+            edited = set(originals)
+            drop = [(int(r), f) in edited and c in CLEARED_ON_EDIT
+                    for r, f, c in zip(static["row"], static["field"], static["code"], strict=True)]
+            session.static = Findings(static[~np.asarray(drop, dtype=bool)].reset_index(drop=True)) if any(drop) else session.static
+        token.raise_if_cancelled()
+        session.validate(progress, token)
+        return Prepared(session=session, originals=originals, lost_edits=lost)
+
+    return run
