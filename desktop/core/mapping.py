@@ -254,22 +254,39 @@ class _Fit:
         self.template = template
         self.mapper = ValueMapper(template, code_lists)
         self._cache: dict[tuple[str, str], float | None] = {}
+        self._samples: dict[str, list[str]] = {}
 
     def sample(self, raw: RawTable, source: str) -> list[str]:
-        col = raw.column(source)
-        seen: dict[str, None] = {}
-        for v in col[:5000]:
-            if v and v not in seen:
-                seen[v] = None
-                if len(seen) >= 200:
-                    break
-        return list(seen)
+        hit = self._samples.get(source)
+        if hit is None:
+            seen: dict[str, None] = {}
+            for v in raw.column(source)[:5000]:
+                if v and len(v) <= 200 and v not in seen:  # a cell this long is no code, date or ID
+                    seen[v] = None
+                    if len(seen) >= 200:
+                        break
+            hit = self._samples[source] = list(seen)
+        return hit
 
-    def __call__(self, raw: RawTable, source: str, field_name: str) -> float | None:
+    def __call__(self, raw: RawTable, source: str, field_name: str, need: float = 0.0) -> float | None:
+        """The share of the column's sampled values that suit the field; with ``need``, 0.0 as soon
+        as the share is certainly below it (so hopeless columns cost little)."""
         key = (source, field_name)
-        if key not in self._cache:
-            values = self.sample(raw, source)
-            self._cache[key] = None if not values else sum(map(self._ok(field_name), values)) / len(values)
+        if key in self._cache:
+            return self._cache[key]
+        values = self.sample(raw, source)
+        if not values:
+            self._cache[key] = None
+            return None
+        ok = self._ok(field_name)
+        allowed = int((1.0 - need) * len(values) + 1e-9)  # misses that still leave the share >= need
+        misses = 0
+        for v in values:
+            if not ok(v):
+                misses += 1
+                if need and misses > allowed:
+                    return 0.0  # certainly below ``need``; not cached, the exact share is unknown
+        self._cache[key] = 1.0 - misses / len(values)
         return self._cache[key]
 
     def _ok(self, field_name: str):  # type: ignore[no-untyped-def]
@@ -431,12 +448,13 @@ def _by_values(raw: RawTable, sources: list[tuple[int, str]], mapping: Mapping, 
         if len(values) < 2:
             continue
         hits = []
+        words = _mostly_words(values)
         for name in free_fields:
-            share = fit(raw, h, name)
+            if template.field(name).kind == "code" and not words:
+                continue  # bare numbers fit many code lists: only labels say which
+            share = fit(raw, h, name, need=0.9)
             if share is None or share < 0.9:
                 continue
-            if template.field(name).kind == "code" and not _mostly_words(values):
-                continue  # bare numbers fit many code lists: only labels say which
             if name == "date_of_birth" and not _birth_dates(values, fit):
                 continue
             hits.append((name, share))

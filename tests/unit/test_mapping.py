@@ -171,3 +171,11 @@ def test_synonym_table_names_real_fields_and_no_wording_twice():
         for w in words:
             key = "".join(c for c in w.casefold() if c.isalnum())
             assert seen.setdefault(key, name) == name, f"{w!r} is listed for {seen[key]} and {name}"
+
+
+def test_odd_headers_and_cells_do_not_stop_a_suggestion():
+    """Huge, blank, emoji and duplicate headers and huge cells: the real columns are still found."""
+    columns = {"x" * 100_000: ["y" * 10_000, ""], "😀": ["a", "b"], "": ["1", "2"], "Surname ": ["Jones", "Ó Súilleabháin"],
+               "DOB": ["13/02/1985", "1990-01-01"]}
+    m = suggest(columns)
+    assert mapped(m) == {"last_name": "Surname ", "date_of_birth": "DOB"}
