@@ -394,10 +394,10 @@ def _fuzzy(raw: RawTable, sources: list[tuple[int, str]], strong: set[str], keys
         query = _spaced(re.sub(r"[(\[].*?[)\]]", " ", h)) or _spaced(h)
         if len(query) < 3:
             continue
-        for choice, ratio, _ in process.extract(query, choices, scorer=fuzz.token_sort_ratio, limit=6, score_cutoff=75):
+        for choice, ratio, _ in process.extract(query, choices, scorer=fuzz.token_sort_ratio, limit=6, score_cutoff=80):
             k = spaced_keys[choice]
             for j, name in enumerate(k.fields):
-                base = 0.55 + (ratio - 75) / 25 * 0.25  # 75 -> 0.55, 100 -> 0.8
+                base = 0.55 + (ratio - 80) / 20 * 0.25  # 80 -> 0.55, 100 -> 0.8
                 share = fit(raw, h, name)
                 if share is not None:
                     if share < 0.5:
@@ -427,7 +427,8 @@ def _assign(candidates: list[_Candidate], template: Template) -> Mapping:
     conflicts: dict[str, list[str]] = {}
     for source, c in best_field.items():
         winner = columns[c.field]
-        if winner is not None and winner != source and not c.family:
+        # a rival is worth reporting only if it looked like the field with confidence of its own
+        if winner is not None and winner != source and not c.family and c.score >= SURE:
             conflicts.setdefault(c.field, []).append(source)
     return Mapping(template.version, columns, confidence, method, conflicts)
 
