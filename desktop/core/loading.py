@@ -170,6 +170,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode a text file; returns (text, encoding name as reported to the user)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data[3:], "utf-8", "UTF-8 with BOM")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16: same first bytes
+        return _strict(data, "utf-32", "UTF-32")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(data, "utf-16", "UTF-16")
     if b"\x00" in data[:4096]:
@@ -280,13 +282,20 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
             if header is None and kept:
                 header, header_row = kept[0], kept_numbers[0]
                 if len(header) > limits.max_columns:
-                    raise FileReadError(f"The file has {len(header)} columns; this app reads at most {limits.max_columns}.")
+                    header = _without_blank_tail(header)
+                if len(header) > limits.max_columns:
+                    raise FileReadError(f"The file has {len(header):,} columns; this app reads at most {limits.max_columns:,}.")
                 kept, kept_numbers = kept[1:], kept_numbers[1:]
             records.extend(kept)
             numbers.extend(kept_numbers)
             if len(records) > limits.max_rows:
                 raise FileReadError(f"The file has more than {limits.max_rows:,} rows; split it into smaller files.")
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise FileReadError(
+                f"A cell ending near line {reader.line_num:,} holds more than {csv.field_size_limit():,} characters; the most "
+                f"this app reads in one cell is {limits.max_cell_chars:,}. An unbalanced quote (\") can run many rows "
+                "into one cell: check the line where that cell starts.") from None
         raise FileReadError(f"The CSV file cannot be parsed near line {reader.line_num}: {exc}. Check for unbalanced quotes.") from None
     del text, reader  # the reader's buffer holds a copy of the text (4 bytes a character)
     if header is None:
@@ -304,6 +313,16 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
                      header_row=header_row, encoding=encoding, delimiter=delimiter, extra_cells=extra)
     table.columns = [_clean_column(grid[:, c].tolist(), table, c, limits) for c in range(width)]
     return table
+
+
+def _without_blank_tail(header: list[str]) -> list[str]:
+    """The header without trailing blank cells: a spreadsheet saved as CSV writes formatted but
+    empty columns as empty fields, thousands of them. Cells under them, if any, become extra
+    cells (reported per row) rather than a reason to refuse the file."""
+    end = len(header)
+    while end and not clean_text(header[end - 1]):
+        end -= 1
+    return header[:end]
 
 
 def _grid(records: list[list[Any]], width: int) -> np.ndarray:
@@ -348,6 +367,9 @@ def _clean_column(values: list[str], table: RawTable, c: int, limits: Limits, *,
 # Workbooks
 
 
+_SUFFIXES = {"xlsx": {".xlsx", ".xlsm"}, "xls": {".xls"}, "ods": {".ods"}}
+
+
 def _read_workbook(path: Path, kind: str, sheet: str | None, limits: Limits) -> RawTable:
     if kind in ("xlsx", "ods"):
         from desktop.core.guards import check_zip_workbook
@@ -356,7 +378,11 @@ def _read_workbook(path: Path, kind: str, sheet: str | None, limits: Limits) -> 
     try:
         from python_calamine import CalamineWorkbook
 
-        book = CalamineWorkbook.from_path(str(path))
+        if path.suffix.lower() in _SUFFIXES[kind]:
+            book = CalamineWorkbook.from_path(str(path))
+        else:  # from_path goes by the name: an XLS or ODS saved as ".xlsx" must go by its content
+            with path.open("rb") as fh:
+                book = CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # noqa: BLE001 - calamine raises several types; all mean "unreadable"
         raise FileReadError(
             f"{path.name} looks like a {kind.upper()} workbook but cannot be read ({_short(exc)}). "
@@ -458,7 +484,7 @@ def _table_from_rows(path: Path, kind: str, rows: list[list[Any]], start: tuple[
     while header and not header[-1]:
         header.pop()
     if len(header) > limits.max_columns:
-        raise FileReadError(f"The sheet has {len(header)} columns; this app reads at most {limits.max_columns}.")
+        raise FileReadError(f"The sheet has {len(header):,} columns; this app reads at most {limits.max_columns:,}.")
     data = used[1:]
     if len(data) > limits.max_rows:
         raise FileReadError(f"The sheet has more than {limits.max_rows:,} rows; split it into smaller files.")
