@@ -135,8 +135,13 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str) -> None:
     file_level = [f for f in findings if f["row"] is None]
     if file_level:
         out.write("\nAbout the file:\n")
+        optional_missing = [f["field"] for f in file_level if f["code"] == "header.missing" and f["severity"] == "info"]
         for f in file_level:
-            out.write(f"  {f['severity'].upper():8} {f['message']}\n")
+            if not (f["code"] == "header.missing" and f["severity"] == "info"):
+                out.write(f"  {f['severity'].upper():8} {f['message']}\n")
+        if optional_missing:
+            out.write(f"  {'INFO':8} Not in this file, sent empty ({len(optional_missing)} optional fields): "
+                      f"{', '.join(optional_missing)}.\n")
     write_value_changes(report.get("value_changes") or [], out)
     rows = [f for f in findings if f["row"] is not None and f["severity"] != "info"]
     if rows:

@@ -515,7 +515,8 @@ def header_findings(raw: RawTable, mapping: Mapping, template: Template) -> list
         if source is None:
             if disability_mapped and f.code_list == "disability":
                 continue  # systems keep one to three disability columns (one may hold several codes)
-            sev = Severity.ERROR if f.mandatory else Severity.WARNING
+            # an optional column the file lacks is normal (the export writes all 51 headers): info, not warning
+            sev = Severity.ERROR if f.mandatory else Severity.INFO
             what = "Register needs it for every trainee" if f.mandatory else "its cells will be sent empty"
             out.append(Finding(code="header.missing", severity=sev, field=f.name, value=None,
                                message=f"No column is mapped to {f.name} ({f.label}): {what}.",

@@ -123,7 +123,7 @@ def test_missing_mandatory_fields_are_file_level_errors():
     table = raw({"Surname": ["Jones"]})
     findings = header_findings(table, suggest_mapping(table, TEMPLATE), TEMPLATE)
     missing = {f.field: f.severity for f in findings if f.code == "header.missing"}
-    assert missing["hesa_id"] == "error" and missing["previous_last_name"] == "warning"
+    assert missing["hesa_id"] == "error" and missing["previous_last_name"] == "info"
     assert all(f.row is None for f in findings)
 
 
