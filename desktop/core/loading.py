@@ -473,9 +473,8 @@ def _table_from_rows(path: Path, kind: str, rows: list[list[Any]], start: tuple[
         if not set(map(type, values)) <= {str}:
             values = list(map(_cell_text, values))
             converted[c] = True
-        values = list(map(str.strip, values))
-        text[:, c] = values
-        filled[:, c] = np.fromiter(map(bool, values), bool, len(values))
+        text[:, c] = list(map(str.strip, values))
+        filled[:, c] = text[:, c] != ""
     used = np.flatnonzero(filled.any(axis=1))
     if used.size == 0:
         raise FileReadError(f"{path.name} has no header row and no data.")
