@@ -241,7 +241,7 @@ class FindingsPanel(QWidget):
         if model is None:
             self.summary.setText("No file checked yet.")
             return
-        s = model.session.summary()
+        s = model.summary()
         if not s["errors"] and not s["warnings"]:
             self.summary.setText("No problems found: every row is ready to send.")
             return

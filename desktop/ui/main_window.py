@@ -673,7 +673,7 @@ class MainWindow(QMainWindow):
             self.status_errors.setText("")
             self.status_warnings.setText("")
         else:
-            s = self.session.summary()
+            s = self.model.summary() if self.model is not None else self.session.summary()
             self.status_rows.setText(f"Rows: {self.session.n_rows:,} ({s['valid_rows']:,} ready)")
             self.status_errors.setText(f"Errors: {s['errors']:,}")
             self.status_warnings.setText(f"Warnings: {s['warnings']:,}")

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from typing_extensions import override
 
 from desktop.ui.table_model import FindingsIndex, FrameTableModel
@@ -45,6 +52,7 @@ class RowViewProxy(QAbstractProxyModel):
         self._inv = np.zeros(0, dtype=np.int64)  # source row -> proxy row (-1: hidden)
         self._filter = RowFilter()
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._n_cols = 0
 
     # ------------------------------------------------------------------ wiring
     @override
@@ -54,6 +62,7 @@ class RowViewProxy(QAbstractProxyModel):
             for signal, slot in self._connections():
                 signal.disconnect(slot)
         self._src = model
+        self._n_cols = model.columnCount()
         super().setSourceModel(model)
         for signal, slot in self._connections():
             signal.connect(slot)
@@ -153,6 +162,7 @@ class RowViewProxy(QAbstractProxyModel):
         self.beginResetModel()
 
     def _source_reset(self) -> None:
+        self._n_cols = self.source().columnCount()
         self._compute()
         self.endResetModel()
 
@@ -184,7 +194,8 @@ class RowViewProxy(QAbstractProxyModel):
 
     @override
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if parent.isValid() or not self.hasIndex(row, column, parent):
+        # bounds checked here, not by hasIndex(): that calls back into rowCount/columnCount
+        if parent.isValid() or self._src is None or not (0 <= row < len(self._rows) and 0 <= column < self._n_cols):
             return QModelIndex()
         return self.createIndex(row, column)
 
@@ -218,6 +229,16 @@ class RowViewProxy(QAbstractProxyModel):
         return self._src.cell_data(int(self._rows[row]), index.column(), role)
 
     @override
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan) -> None:
+        """Every role of a cell in one call: Qt's item delegate asks for seven roles per painted cell."""
+        if self._src is None or not index.isValid():
+            return
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return
+        self._src.fill_roles(int(self._rows[row]), index.column(), roleDataSpan)
+
+    @override
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole.value) -> bool:
         if not index.isValid() or self._src is None:
             return False
@@ -227,7 +248,7 @@ class RowViewProxy(QAbstractProxyModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid() or self._src is None:
             return Qt.ItemFlag.NoItemFlags
-        return self._src.flags(self.mapToSource(index))
+        return self._src.CELL_FLAGS  # every cell alike: no source index needed
 
     @override
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole.value) -> Any:

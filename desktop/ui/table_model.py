@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont
 from typing_extensions import override
 
@@ -35,6 +43,9 @@ _ACCESSIBLE = _R.AccessibleTextRole.value
 _ACCESSIBLE_DESC = _R.AccessibleDescriptionRole.value
 _STATUS_TIP = _R.StatusTipRole.value
 
+#: roles the item delegate asks for that this model never sets
+_UNUSED_ROLES = frozenset({_R.TextAlignmentRole.value, _R.ForegroundRole.value, _R.CheckStateRole.value})
+
 _RANK = {str(Severity.ERROR): ERROR, str(Severity.WARNING): WARNING, str(Severity.INFO): INFO}
 _WORD = {ERROR: "Error", WARNING: "Warning", INFO: "Note"}
 _EDIT_ROLES = [_R.DisplayRole, _R.EditRole, _R.BackgroundRole, _R.DecorationRole, _R.ToolTipRole, _R.FontRole]
@@ -43,18 +54,12 @@ _EDIT_ROLES = [_R.DisplayRole, _R.EditRole, _R.BackgroundRole, _R.DecorationRole
 Change = tuple[int, int, str]
 
 
-_name_or_none = np.frompyfunc(lambda f: f if isinstance(f, str) and f else None, 1, 1)
-
-
-def _as_names(values: np.ndarray) -> np.ndarray:
-    return _name_or_none(values).astype(object) if len(values) else values
-
-
 class FindingsIndex:
     """The session's findings as arrays, for constant-time paint and binary-search tooltips."""
 
     def __init__(self, session: ImportSession, col_of: dict[str, int]) -> None:
         n, n_cols = session.n_rows, len(col_of)
+        self.n_rows = n
         frame = session.findings.frame
         rows = frame["row"].to_numpy(dtype=np.int64)
         cols = frame["field"].map(col_of).fillna(-1).to_numpy(dtype=np.int64) if len(frame) else np.zeros(0, np.int64)
@@ -65,6 +70,7 @@ class FindingsIndex:
         np.maximum.at(self.cells, (rows[on_cell], cols[on_cell]), ranks[on_cell])
         self.rows = np.full(n, -1, dtype=np.int8)  # worst rank of any finding on the row
         np.maximum.at(self.rows, rows[in_table], ranks[in_table])
+        self.per_row = np.bincount(rows[in_table], minlength=n)  # how many findings each row has
         order = np.argsort(rows, kind="stable")
         self._order = order
         self._sorted_rows = rows[order]
@@ -73,15 +79,33 @@ class FindingsIndex:
         self.codes = frame["code"].to_numpy(dtype=object)
         self.messages = frame["message"].to_numpy(dtype=object)
         self.values = frame["value"].to_numpy(dtype=object)
-        raw_fields = frame["field"].to_numpy(dtype=object)
-        self.fields = _as_names(raw_fields)  # field name, or None for row- and file-level findings
-        self.field_names = np.frompyfunc(lambda f: f or "", 1, 1)(self.fields).astype(str) if len(raw_fields) else np.zeros(0, str)
+        names = list(col_of)  # in column order
+        self.fields = np.array([*names, None], dtype=object)[cols]  # field name, or None (-1 picks the last)
+        self.field_names = np.array([*names, ""], dtype=str)[cols]
         self.frame_rows = rows
+        self.has_file_errors = bool(np.any((rows < 0) & (ranks >= ERROR)))
         self.severities = frame["severity"].to_numpy(dtype=object)
         self.file_level = np.flatnonzero(rows < 0)
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    def summary(self) -> dict[str, int]:
+        """``ImportSession.summary()`` from these arrays (no pandas pass on every edit)."""
+        rows_with_errors = int(np.count_nonzero(self.rows >= ERROR))
+        return {"errors": int(np.count_nonzero(self.ranks_array == ERROR)),
+                "warnings": int(np.count_nonzero(self.ranks_array == WARNING)),
+                "rows_with_errors": rows_with_errors,
+                "valid_rows": 0 if self.has_file_errors else self.n_rows - rows_with_errors}
+
+    def changed_rows(self, other: FindingsIndex) -> np.ndarray:
+        """Rows to repaint after ``other`` replaced these findings: their worst severity or their
+        number of findings differs (a table rule can touch rows that were not edited)."""
+        if self.cells.shape != other.cells.shape:
+            return np.arange(self.n_rows)
+        differ = self.rows != other.rows
+        differ |= self.per_row != other.per_row
+        return np.flatnonzero(differ)
 
     def on_row(self, row: int) -> np.ndarray:
         lo = np.searchsorted(self._sorted_rows, row, "left")
@@ -113,6 +137,9 @@ class FrameTableModel(QAbstractTableModel):
     FindingsRole = _R.UserRole.value + 1  #: tuple[Finding, ...] on the cell
     SeverityRole = _R.UserRole.value + 2  #: int rank of the worst finding on the cell (-1: none)
     FieldRole = _R.UserRole.value + 3  #: the template field name of the column
+
+    #: every cell can be selected and edited (computed once: flags() runs for every painted cell)
+    CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 
     findings_changed = Signal()  # after validation, an edit, undo or redo
     cells_changed = Signal(object)  # np.ndarray of frame rows whose cells changed
@@ -157,6 +184,10 @@ class FrameTableModel(QAbstractTableModel):
     def findings_index(self) -> FindingsIndex:
         return self._index
 
+    def summary(self) -> dict[str, int]:
+        """Errors, warnings, rows with errors and rows ready: the session's summary, kept by the grid."""
+        return self._index.summary()
+
     def column_of(self, field_name: str) -> int:
         return self._col[field_name]
 
@@ -187,9 +218,7 @@ class FrameTableModel(QAbstractTableModel):
         """The session's findings changed for every row (a new validation): repaint, keep edits."""
         old = self._index
         self._index = FindingsIndex(self._session, self._col)
-        self._emit_rows(np.flatnonzero((old.cells != self._index.cells).any(axis=1)
-                                       | (old.rows != self._index.rows)) if old.cells.shape == self._index.cells.shape
-                        else np.arange(self.rowCount()))
+        self._emit_rows(old.changed_rows(self._index))
         self.findings_changed.emit()
 
     def update_palette(self) -> None:
@@ -241,8 +270,7 @@ class FrameTableModel(QAbstractTableModel):
         old = self._index
         self._index = FindingsIndex(self._session, self._col)
         # table rules (in-file duplicates) can change other rows' findings: repaint those too
-        moved = np.flatnonzero((old.cells != self._index.cells).any(axis=1) | (old.rows != self._index.rows))
-        self._emit_rows(np.union1d(rows, moved))
+        self._emit_rows(np.union1d(rows, old.changed_rows(self._index)))
         self.cells_changed.emit(rows)
         self.findings_changed.emit()
         return rows
@@ -273,13 +301,42 @@ class FrameTableModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+        return self.CELL_FLAGS
 
     @override
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
             return None
         return self.cell_data(index.row(), index.column(), role)
+
+    @override
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan) -> None:
+        if index.isValid():
+            self.fill_roles(index.row(), index.column(), roleDataSpan)
+
+    def fill_roles(self, row: int, col: int, span: QModelRoleDataSpan) -> None:
+        """``multiData`` for a frame cell: the delegate's seven roles in one Python call, the
+        common ones answered inline (this runs for every painted cell of every frame)."""
+        rank = int(self._index.cells[row, col])
+        for rd in span:
+            role = rd.role()
+            if role == _DISPLAY:
+                value = self._cells[col][row]
+                codes = self._code_display[col]
+                rd.setData(codes.get(value, value) if codes is not None and value else value)
+            elif role == _BACKGROUND:
+                if rank > INFO:
+                    rd.setData(self._brushes.by_rank[rank])
+            elif role == _DECORATION:
+                if rank >= INFO:
+                    rd.setData(severity_icon(rank) if rank >= WARNING else icon("info"))
+            elif role == _FONT:
+                if (row, col) in self._original and self.is_edited(row, col):
+                    rd.setData(self._italic)
+            elif role not in _UNUSED_ROLES:
+                value = self.cell_data(row, col, role)
+                if value is not None:
+                    rd.setData(value)
 
     def cell_data(self, row: int, col: int, role: int) -> Any:
         """``data()`` without a QModelIndex (the proxy calls this directly)."""

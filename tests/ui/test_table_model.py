@@ -206,3 +206,11 @@ def test_findings_index_lookups_match_the_session(model):
         c = model.column_of(rec.field)
         assert any(idx.messages[i] == rec.message for i in idx.on_cell(int(rec.row), c))
     assert np.array_equal(idx.rows >= ERROR, model.session.invalid_row_mask())
+
+
+def test_grid_counts_match_the_session_after_every_edit(model):
+    """The counts the window shows (from the grid's arrays) are the session's own summary."""
+    assert model.summary() == model.session.summary()
+    for name, value in (("sex", "10"), ("first_names", "Rhodri"), ("date_of_birth", "nonsense"), ("ni_number", "")):
+        model.setData(model.index(1 if name != "ni_number" else 3, col(model, name)), value)
+        assert model.summary() == model.session.summary()

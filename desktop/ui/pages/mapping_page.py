@@ -399,7 +399,8 @@ class MappingPage(QWidget):
         self._raw: RawTable | None = None
         self._options = ValueOptions()
         self.model = MappingModel(template, self)
-        self.model.mapping_changed.connect(self._update_summary)
+        self._options_follow_mapping = False
+        self.model.mapping_changed.connect(self._mapping_changed)
         self.model.source_changed.connect(self._source_changed)
 
         layout = QVBoxLayout(self)
@@ -516,10 +517,10 @@ class MappingPage(QWidget):
         self._raw = raw
         self._options = options
         self._profile_name = profile_name
-        for kind, box in self.kind_boxes.items():
-            box.blockSignals(True)
-            box.setChecked(options.enabled(kind))
-            box.blockSignals(False)
+        # a file in the template's own layout is checked as Register reads it (no value changes, as
+        # `check` does); once the user maps a column of another name, values are mapped too
+        self._options_follow_mapping = profile_name is None and options == ValueOptions.off()
+        self._sync_kind_boxes()
         self.sheet_combo.clear()
         self.sheet_combo.addItems(raw.sheets)
         if raw.sheet:
@@ -533,6 +534,19 @@ class MappingPage(QWidget):
 
     def mapping(self) -> Mapping:
         return self.model.mapping()
+
+    def _sync_kind_boxes(self) -> None:
+        for kind, box in self.kind_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(self._options.enabled(kind))
+            box.blockSignals(False)
+
+    def _mapping_changed(self) -> None:
+        if self._options_follow_mapping and not self.model.mapping().is_template_exact:
+            self._options_follow_mapping = False
+            self._options = ValueOptions(user_maps=self._options.user_maps)
+            self._sync_kind_boxes()
+        self._update_summary()
 
     def options(self) -> ValueOptions:
         return self._options
@@ -550,6 +564,7 @@ class MappingPage(QWidget):
         else:
             disabled.add(kind)
         self._options = replace(self._options, disabled=frozenset(disabled))
+        self._options_follow_mapping = False  # the user decides from now on
         if self.value_model.field_name:
             self._show_values(self.value_model.field_name)
         self._update_summary()
