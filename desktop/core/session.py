@@ -209,6 +209,8 @@ class ImportSession:
 
     def _load_findings(self) -> Findings:
         items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template))
+        for note in self.raw.notes:  # what the reader decided on the user's behalf (e.g. a CSV named .xlsx)
+            items.append(Finding(code="file.note", severity=Severity.INFO, message=note))
         by_source = {src: name for name, src in self.mapping.columns.items() if src is not None}
         for d in self.raw.damage:
             header = self.raw.headers[d.column]

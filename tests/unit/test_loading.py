@@ -162,3 +162,13 @@ def test_ragged_rows_are_kept_and_reported(tmp_path):
     t = read_table(p)
     assert list(t.column("b")) == ["", "2"]
     assert t.extra_cells == [(1, 1)]
+
+
+def test_reader_notes_reach_the_user_as_info_findings(tmp_path):
+    """What the reader decided (a CSV named .xlsx) is shown, not kept to itself."""
+    from desktop.core.session import ImportSession
+
+    p = _csv(tmp_path, "sex\n10\n", name="wrong.xlsx")
+    notes = ImportSession.open(p).findings.where(code="file.note")
+    assert len(notes) == 1
+    assert "holds CSV text" in next(iter(notes)).message
