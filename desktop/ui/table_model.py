@@ -319,6 +319,9 @@ class FrameTableModel(QAbstractTableModel):
         common ones answered inline (this runs for every painted cell of every frame)."""
         rank = int(self._index.cells[row, col])
         for rd in span:
+            # Qt reuses the span from cell to cell: a role left unanswered would keep the previous
+            # cell's value (a clean cell painted with its neighbour's error colour and icon)
+            rd.clearData()
             role = rd.role()
             if role == _DISPLAY:
                 value = self._cells[col][row]
