@@ -77,7 +77,7 @@ def _check_keyring() -> str:
 
 
 def _window_command() -> list[str]:
-    if getattr(sys, "frozen", False):
+    if getattr(sys, "frozen", False):  # the windowed program beside this one (or this one, under its own name)
         exe = Path(sys.executable).with_name("RegisterDesktop" + (".exe" if os.name == "nt" else ""))
         return [str(exe), "--self-test"]
     return [sys.executable, "-m", "desktop", "--self-test"]
@@ -94,7 +94,8 @@ def _check_window() -> str:
     if proc.returncode != 0:
         last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"the window failed to start (exit {proc.returncode}): {last[0]}")
-    return f"window opened and closed offscreen in {time.perf_counter() - started:.1f} s"
+    said = (proc.stdout or "").strip().splitlines()[-1:] or ["window opened"]
+    return f"{said[0].removeprefix('window self-test: ')}; the window opened, read the sample and closed in {time.perf_counter() - started:.1f} s"
 
 
 def run(args: argparse.Namespace) -> int:
