@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -207,12 +208,14 @@ class MainWindow(QMainWindow):
         return self._today_fixed or dt.datetime.now(dt.UTC).date()
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                icon_name: str | None = None, tip: str = "") -> QAction:
+                icon_name: str | None = None, tip: str = "", theme: tuple[str, QStyle.StandardPixmap] | None = None) -> QAction:
         a = QAction(text, self)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
         if icon_name:
             a.setIcon(icon(icon_name))
+        elif theme is not None:  # the desktop's own icon where it has one, else Qt's
+            a.setIcon(QIcon.fromTheme(theme[0], self.style().standardIcon(theme[1])))
         if tip:
             a.setStatusTip(tip)
             a.setToolTip(tip)
@@ -221,22 +224,27 @@ class MainWindow(QMainWindow):
         return a
 
     def _make_actions(self) -> None:
+        sp = QStyle.StandardPixmap
         self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
-                                        tip="Open a spreadsheet (Ctrl+O)")
+                                        tip="Open a spreadsheet (Ctrl+O)", theme=("document-open", sp.SP_DialogOpenButton))
         self.save_action = self._action("&Save Register CSV…", self.export_csv, QKeySequence.StandardKey.Save,
-                                        tip="Save the rows without errors as Register's CSV (Ctrl+S)")
+                                        tip="Save the rows without errors as Register's CSV (Ctrl+S)",
+                                        theme=("document-save", sp.SP_DialogSaveButton))
         self.report_action = self._action("Save &error report…", self.export_report,
                                           tip="Every problem by row and field, as CSV or Excel")
         self.close_file_action = self._action("&Close file", self.close_file, QKeySequence.StandardKey.Close)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setIcon(QIcon.fromTheme("edit-undo", self.style().standardIcon(sp.SP_ArrowBack)))
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         redo_keys = [QKeySequence("Ctrl+Y")]  # Windows users' redo everywhere, plus the platform's own
         redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if k not in redo_keys]
         self.redo_action.setShortcuts(redo_keys)
+        self.redo_action.setIcon(QIcon.fromTheme("edit-redo", self.style().standardIcon(sp.SP_ArrowForward)))
         self.find_action = self._action("&Find and replace…", self.open_find, QKeySequence.StandardKey.Find,
-                                        tip="Find text in the grid and replace it (Ctrl+F)")
+                                        tip="Find text in the grid and replace it (Ctrl+F)",
+                                        theme=("edit-find", sp.SP_FileDialogContentsView))
         find_keys: list[QKeySequence] = []
         for key in (*QKeySequence.keyBindings(QKeySequence.StandardKey.Find),
                     *QKeySequence.keyBindings(QKeySequence.StandardKey.Replace), QKeySequence("Ctrl+H")):
@@ -251,9 +259,11 @@ class MainWindow(QMainWindow):
         self.fix_all_action = self._action("Fix &all like this…", self.review_page.fix_all_like_this,
                                            tip="One replacement for every cell holding the same wrong value")
         self.reference_action = self._action("&Reference data…", self.show_reference, "Ctrl+R",
-                                             tip="Search every code list by code or label")
+                                             tip="Search every code list by code or label",
+                                             theme=("accessories-dictionary", sp.SP_FileDialogDetailedView))
         self.guide_action = self._action("Field &guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
-                                         tip="What the selected field means and how to fill it (F1)")
+                                         tip="What the selected field means and how to fill it (F1)",
+                                         theme=("help-contents", sp.SP_DialogHelpButton))
         self.step_actions = [self._action(f"Step &{i + 1}: {n}", lambda s=i: self.go_to(s), f"Ctrl+{i + 1}")
                              for i, n in enumerate(STEP_NAMES)]
         self.refilter_action = self._action("Apply the filter &again", self.review_page.refilter, "Ctrl+Shift+R")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.delegates import ContainsFilterProxy
+from desktop.ui.theme import name_corner_button
 from desktop.validation.codelists import CodeLists
 
 
@@ -53,6 +54,7 @@ class ReferenceBrowser(QDialog):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Codes")
+        name_corner_button(self.table)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)

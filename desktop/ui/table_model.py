@@ -318,10 +318,7 @@ class FrameTableModel(QAbstractTableModel):
         """``multiData`` for a frame cell: the delegate's seven roles in one Python call, the
         common ones answered inline (this runs for every painted cell of every frame)."""
         rank = int(self._index.cells[row, col])
-        for rd in span:
-            # Qt reuses the span from cell to cell: a role left unanswered would keep the previous
-            # cell's value (a clean cell painted with its neighbour's error colour and icon)
-            rd.clearData()
+        for rd in span:  # the delegate reuses its role data from cell to cell: set or clear every role
             role = rd.role()
             if role == _DISPLAY:
                 value = self._cells[col][row]
@@ -330,15 +327,25 @@ class FrameTableModel(QAbstractTableModel):
             elif role == _BACKGROUND:
                 if rank > INFO:
                     rd.setData(self._brushes.by_rank[rank])
+                else:
+                    rd.clearData()
             elif role == _DECORATION:
                 if rank >= INFO:
                     rd.setData(severity_icon(rank) if rank >= WARNING else icon("info"))
+                else:
+                    rd.clearData()
             elif role == _FONT:
                 if (row, col) in self._original and self.is_edited(row, col):
                     rd.setData(self._italic)
-            elif role not in _UNUSED_ROLES:
+                else:
+                    rd.clearData()
+            elif role in _UNUSED_ROLES:
+                rd.clearData()
+            else:
                 value = self.cell_data(row, col, role)
-                if value is not None:
+                if value is None:
+                    rd.clearData()
+                else:
                     rd.setData(value)
 
     def cell_data(self, row: int, col: int, role: int) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtGui import QBrush, QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QTableView
 
 from desktop.validation.resources import resource
 
@@ -50,3 +50,11 @@ class SeverityBrushes:
             self.warning = QBrush(QColor(255, 239, 196))
             self.edited_error = QBrush(QColor(253, 216, 218))
         self.by_rank = {ERROR: self.error, WARNING: self.warning}
+
+
+def name_corner_button(view: QTableView) -> None:
+    """The unnamed "select all" button in a table's corner, named for screen readers."""
+    for button in view.findChildren(QAbstractButton):
+        if button.objectName() == "qt_tableview_cornerbutton":
+            button.setAccessibleName("Select all cells")
+            button.setToolTip("Select all cells")

@@ -132,9 +132,14 @@ def test_qt_calls_keep_reference_counts_of_true_and_none(qtbot, make_session):
     proxy = RowViewProxy()
     proxy.setSourceModel(model)
     col = model.column_of("first_names")
+    import gc
+
+    gc.collect()
     true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
-    for i in range(300):
+    for i in range(600):
         proxy.setData(proxy.index(i % 2, col), f"Name{i}")
         proxy.sort(col if i % 3 else -1)
-    assert sys.getrefcount(True) >= true_before - 50  # 6.12.0: about 2,000 fewer
-    assert sys.getrefcount(None) >= none_before - 50
+    gc.collect()
+    # objects holding True/None come and go; 6.12.0 loses several per iteration (thousands here)
+    assert sys.getrefcount(True) >= true_before - 600
+    assert sys.getrefcount(None) >= none_before - 600

@@ -214,3 +214,25 @@ def test_grid_counts_match_the_session_after_every_edit(model):
     for name, value in (("sex", "10"), ("first_names", "Rhodri"), ("date_of_birth", "nonsense"), ("ni_number", "")):
         model.setData(model.index(1 if name != "ni_number" else 3, col(model, name)), value)
         assert model.summary() == model.session.summary()
+
+
+def test_multidata_sets_or_clears_every_role_of_reused_role_data(model):
+    """Qt's delegate reuses one set of role data for every cell it paints: a clean cell painted
+    after an error cell must not keep the error's background or icon."""
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+
+    proxy = RowViewProxy()
+    proxy.setSourceModel(model)
+    sex = col(model, "sex")
+    error_cell, clean_cell = proxy.index(1, sex), proxy.index(0, sex)
+    for role in (R.FontRole, R.TextAlignmentRole, R.ForegroundRole, R.CheckStateRole, R.DecorationRole,
+                 R.DisplayRole, R.BackgroundRole):
+        rd = QModelRoleData(role.value)
+        proxy.multiData(error_cell, QModelRoleDataSpan(rd))
+        if role in (R.DecorationRole, R.BackgroundRole):
+            assert rd.data() is not None
+        proxy.multiData(clean_cell, QModelRoleDataSpan(rd))
+        assert rd.data() == proxy.data(clean_cell, role)
+    rd = QModelRoleData(R.DisplayRole.value)
+    proxy.multiData(clean_cell, QModelRoleDataSpan(rd))
+    assert rd.data() == "10 — Female"

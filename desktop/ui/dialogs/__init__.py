@@ -6,6 +6,7 @@ window never builds a ``QMessageBox`` or ``QFileDialog`` anywhere else.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,8 +110,8 @@ class FixAllDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Fix all like this")
         layout = QVBoxLayout(self)
-        cells = "cell" if count == 1 else f"all {count} cells"
-        intro = QLabel(f"Replace '{value}' in {cells} of <b>{field_label}</b> with:")
+        cells = "the one cell" if count == 1 else f"the {count:,} cells"
+        intro = QLabel(f"Replace '{html.escape(value)}' in {cells} of <b>{html.escape(field_label)}</b> that hold it with:")
         intro.setTextFormat(Qt.TextFormat.RichText)
         intro.setWordWrap(True)
         layout.addWidget(intro)

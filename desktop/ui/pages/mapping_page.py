@@ -44,7 +44,7 @@ from desktop.core.mapping import METHOD_TITLES, SURE, Mapping
 from desktop.core.values import KIND_TITLES, KINDS, ValueMapper, ValueOptions, ValueRow
 from desktop.ui.delegates import SEPARATOR, CodeComboBox, ContainsFilterProxy
 from desktop.ui.guide import FieldGuidePanel
-from desktop.ui.theme import icon
+from desktop.ui.theme import icon, name_corner_button
 from desktop.validation.codelists import CodeList, CodeLists
 from desktop.validation.template import Template
 
@@ -63,7 +63,12 @@ def match_text(mapping: Mapping, field_name: str) -> str:
     if method == "exact":
         return "Template header"
     pct = round(mapping.confidence.get(field_name, 1.0) * 100)
-    return f"{METHOD_TITLES.get(method, method).capitalize()} ({pct}%)"
+    return f"{sentence(METHOD_TITLES.get(method, method))} ({pct}%)"
+
+
+def sentence(text: str) -> str:
+    """First letter up, the rest as written (str.capitalize would turn HESA into Hesa)."""
+    return text[:1].upper() + text[1:]
 
 
 class MappingModel(QAbstractTableModel):
@@ -338,7 +343,7 @@ class ValueMapModel(QAbstractTableModel):
             elif r.kind == "user":
                 text, name = "Your value map", "ok"
             elif r.kind is not None:
-                text, name = f"{KIND_TITLES.get(r.kind, r.kind).capitalize()}: {r.reason}", "info"
+                text, name = f"{sentence(KIND_TITLES.get(r.kind, r.kind))}: {r.reason}", "info"
             else:
                 text, name = "Kept as it is", "ok"
             if role in (_R.DisplayRole.value, _R.AccessibleTextRole.value, _R.ToolTipRole.value):
@@ -438,6 +443,7 @@ class MappingPage(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Column mapping")
+        name_corner_button(self.table)
         self.table.setItemDelegateForColumn(MappingModel.SOURCE, SourceColumnDelegate(self.model, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -471,6 +477,7 @@ class MappingPage(QWidget):
         self.values = QTableView()
         self.values.setModel(self.value_model)
         self.values.setAccessibleName("Value mapping")
+        name_corner_button(self.values)
         self.values.setItemDelegateForColumn(ValueMapModel.BECOMES, ValueCodeDelegate(self.value_model, self.values))
         self.values.verticalHeader().setVisible(False)
         self.values.horizontalHeader().setStretchLastSection(True)
@@ -483,7 +490,7 @@ class MappingPage(QWidget):
         kinds_layout = QVBoxLayout(kinds_box)
         self.kind_boxes: dict[str, QCheckBox] = {}
         for kind in KINDS:
-            box = QCheckBox(KIND_TITLES[kind].capitalize())
+            box = QCheckBox(sentence(KIND_TITLES[kind]))
             box.setChecked(True)
             box.toggled.connect(lambda on, k=kind: self.set_kind_enabled(k, on))
             kinds_layout.addWidget(box)
@@ -529,6 +536,8 @@ class MappingPage(QWidget):
         self.sheet_label.setVisible(many)
         self.sheet_combo.setVisible(many)
         self.model.set_source(raw.headers, samples, mapping)
+        width = max(self.window().width() - 40, 900)
+        self.splitter.setSizes([width * 55 // 100, width * 45 // 100])
         self.table.selectRow(0)
         self._current_changed(self.proxy.index(0, 0), QModelIndex())
 

@@ -40,7 +40,7 @@ from desktop.ui.jobs import Job, JobRunner
 from desktop.ui.proxies import RowFilter, RowViewProxy
 from desktop.ui.search import Matches, Query, find_cells
 from desktop.ui.table_model import Change, FrameTableModel
-from desktop.ui.theme import ERROR
+from desktop.ui.theme import ERROR, name_corner_button
 from desktop.validation.codelists import CodeLists
 from desktop.validation.template import Template
 
@@ -94,6 +94,7 @@ class ReviewPage(QWidget):
         self.proxy = RowViewProxy(self)
         self.grid = QTableView()
         self.grid.setAccessibleName("Trainee rows")
+        name_corner_button(self.grid)
         self.grid.setAccessibleDescription(
             "One row per trainee. Cells with errors have a red background and a cross icon; warnings are "
             "yellow with a triangle. F8 goes to the next error, F2 edits, Ctrl+Z undoes.")
@@ -186,6 +187,9 @@ class ReviewPage(QWidget):
             label_width = fm.horizontalAdvance(self._template.field(name).label) + 34
             self.grid.setColumnWidth(col, max(label_width, fm.averageCharWidth() * _WIDTH_CHARS.get(kind, 14)))
         self.findings.set_source(model)
+        width = max(self.window().width() - 40, 900)
+        side = max(380, width * 3 // 10)
+        self.splitter.setSizes([width - side, side])  # room to read the problems and the guide
         self._fill_filter_combo()
         self._update_shown()
         if self._find is not None:
