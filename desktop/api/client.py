@@ -132,6 +132,7 @@ class RegisterClient:
         self.checkpoint: Callable[[], None] = lambda: None
         self.stats = ClientStats()
         self.server_clock_offset = 0.0  # Register's clock minus ours, from the Date header
+        self._server_anchor: tuple[float, float] | None = None  # (Register's Date, our monotonic clock then)
         headers = {"Accept": "application/json", "User-Agent": f"register-desktop/{__version__}"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token.reveal()}"  # httpx masks it in reprs
@@ -162,6 +163,11 @@ class RegisterClient:
     @property
     def has_token(self) -> bool:
         return bool(self._token)
+
+    @property
+    def read_timeout(self) -> float:
+        """Seconds an answer is waited for (Register may still be working on a request after that)."""
+        return float(self._http.timeout.read or DEFAULT_TIMEOUT.read or 30.0)
 
     # ------------------------------------------------------------------ endpoints
     def info(self) -> ApiInfo:
@@ -366,6 +372,24 @@ class RegisterClient:
         except (TypeError, ValueError):
             return
         self.server_clock_offset = server - time.time()
+        self._server_anchor = (server, time.monotonic())
+
+    @property
+    def knows_server_clock(self) -> bool:
+        """True once an answer from Register has said what time it is there."""
+        return self._server_anchor is not None
+
+    def server_now(self) -> float:
+        """Register's clock now (seconds since the epoch), as far as its last answer tells.
+
+        Counted from Register's last ``Date`` header on this computer's monotonic clock, so a jump
+        of the wall clock (a time sync, a user changing it) does not move it. Before any answer:
+        this computer's clock.
+        """
+        if self._server_anchor is None:
+            return time.time() + self.server_clock_offset
+        server, then = self._server_anchor
+        return server + (time.monotonic() - then)
 
     def _connection_message(self, exc: httpx.TransportError) -> str:
         where = httpx.URL(self.environment.base_url).host

@@ -8,8 +8,11 @@ paging, ``since`` and cycles, ``GET /info`` and ``GET /reference-data``.
 
 Switchable faults for rehearsing bad days: ``5xx`` (fail before doing anything), ``5xx-after``
 (create, then fail), ``drop`` / ``drop-after`` (close the connection without answering, before or
-after creating), ``slow`` (answer late) and ``429`` (spurious rate limiting). With a state file
-its trainees survive restarts. It listens on loopback only and holds synthetic data only.
+after creating), ``slow`` (answer late), ``429`` (spurious rate limiting) and ``revoke-after=N``
+(the token is revoked once N trainees have been created: every later request gets ``401`` until
+``issue_token()`` makes a new one; ``revoke()`` does it at once). With a state file its trainees
+survive restarts. It listens on loopback only. Its ``Date`` header follows its own ``clock``, so
+tests can move the client's clock without moving Register's.
 """
 
 from __future__ import annotations
@@ -63,11 +66,13 @@ class Faults:
     slow: float = 0.0  # answer after ``slow_seconds``
     slow_seconds: float = 2.0
     rate_limited: float = 0.0  # a spurious 429 (as when others share the IP)
+    revoke_after: int = 0  # revoke the token once this many trainees were created (0: never)
     seed: int | None = None
 
     _NAMES: ClassVar[dict[str, str]] = {"5xx": "server_error", "5xx-after": "server_error_after", "drop": "drop",
               "drop-after": "drop_after", "slow": "slow", "slow-seconds": "slow_seconds",
-              "429": "rate_limited", "seed": "seed"}
+              "429": "rate_limited", "revoke-after": "revoke_after", "seed": "seed"}
+    _COUNTS: ClassVar[frozenset[str]] = frozenset({"seed", "revoke_after"})  # whole numbers, not probabilities
 
     @classmethod
     def parse(cls, spec: str | None) -> Faults:
@@ -82,10 +87,12 @@ class Faults:
             if attr is None or not sep:
                 raise ValueError(f"unknown fault '{part}'; use {', '.join(k + '=N' for k in cls._NAMES)}")
             try:
-                number = int(value) if attr == "seed" else float(value)
+                number = int(value) if attr in cls._COUNTS else float(value)
             except ValueError:
                 raise ValueError(f"fault '{name}' needs a number, not '{value}'") from None
-            if attr not in ("seed", "slow_seconds") and not 0 <= number <= 1:
+            if attr == "revoke_after" and number < 0:
+                raise ValueError(f"fault '{name}' is a number of trainees, not {value}")
+            if attr not in cls._COUNTS and attr != "slow_seconds" and not 0 <= number <= 1:
                 raise ValueError(f"fault '{name}' is a probability between 0 and 1, not {value}")
             setattr(faults, attr, number)
         return faults
@@ -128,7 +135,8 @@ class RegisterSimulator:
         if host not in LOOPBACK:
             raise ValueError("the simulator listens on this computer only (127.0.0.1, localhost or ::1)")
         self.host, self.port = host, port
-        self.token = token or f"practice_{secrets.token_hex(32)}"
+        self.token: str | None = token or f"practice_{secrets.token_hex(32)}"
+        self.revoked: list[str] = []  # tokens that worked once and no longer do
         self.rate_limit, self.window = rate_limit, window
         self.state_file = Path(state_file) if state_file else None
         self.faults = faults or Faults()
@@ -185,6 +193,25 @@ class RegisterSimulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    # ------------------------------------------------------------------ tokens
+    def revoke(self) -> None:
+        """Revoke the current token (as a provider user can in Register): every request now gets 401."""
+        with self._lock:
+            self._revoke()
+
+    def _revoke(self) -> None:  # under the lock
+        if self.token:
+            self.revoked.append(self.token)
+        self.token = None
+        logger.info("Register simulator: the token was revoked")
+
+    def issue_token(self, token: str | None = None) -> str:
+        """A new token that works from now on (the previous one, if any, is revoked)."""
+        with self._lock:
+            self._revoke()
+            self.token = token or f"practice_{secrets.token_hex(32)}"
+            return self.token
+
     # ------------------------------------------------------------------ records
     def trainees(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -210,11 +237,15 @@ class RegisterSimulator:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.state_file)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, ensure_ascii=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.state_file)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # no half-written copy of the trainees left behind
+            raise
 
     def _today(self) -> dt.date:
         return self.today or utc_today()
@@ -289,13 +320,18 @@ class RegisterSimulator:
 
     def _count_fault(self) -> None:
         with self._lock:
-            self.stats.faults += 1
+            self._count_fault_locked()
+
+    def _count_fault_locked(self) -> None:
+        self.stats.faults += 1
 
     def _authorised(self, headers: Mapping[str, str]) -> bool:
         given = headers.get("authorization", "").strip()
         if given.lower().startswith("bearer "):
             given = given[7:].strip()
-        return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
+        with self._lock:
+            token = self.token
+        return bool(given) and token is not None and hmac.compare_digest(given.encode(), token.encode())
 
     def _reference_data(self, query: dict[str, list[str]]) -> _Reply:
         doc: dict[str, Any] = {}
@@ -352,6 +388,9 @@ class RegisterSimulator:
             self._records[record["trainee_id"]] = record
             self.stats.created += 1
             self._save()
+            if self.faults.revoke_after and self.stats.created == self.faults.revoke_after:
+                self._count_fault_locked()
+                self._revoke()
         if self._chance(self.faults.drop_after):
             self._count_fault()
             return _Reply.dropped()
@@ -584,6 +623,10 @@ def _make_handler(sim: RegisterSimulator) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             logger.debug("simulator: " + format, *args)
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """Register's clock (the simulator's), not whatever ``time.time`` says in this process."""
+            return super().date_time_string(sim.clock() if timestamp is None else timestamp)
 
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -252,6 +252,12 @@ def _report(result: UploadResult, session: Any, err: TextIO) -> None:
               f"{result.outstanding} outstanding.\n")
     if result.rate_limited:
         err.write(f"Register asked us to slow down {result.rate_limited} time(s); the upload waited as asked.\n")
+    if result.failed_requests:
+        err.write(f"{result.failed_requests} request(s) got no usable answer (Register's errors, timeouts or dropped "
+                  "connections); each was retried, or looked up in Register first where it may have arrived.\n")
+    if result.looked_up:
+        err.write(f"{result.looked_up} row(s) whose answer had been lost were confirmed in Register, not created "
+                  "twice.\n")
     frame = result.findings.frame
     if len(frame):
         err.write("\nRow  Field                           Register's answer\n")

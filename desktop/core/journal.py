@@ -13,6 +13,15 @@ id are committed. So after a crash or a kill at any instant each row is in exact
 It keeps no names, dates of birth or other row contents: a keyed fingerprint of the row's
 identity, a keyed hash of the body, the spreadsheet row number, the academic cycle (for
 reconciliation), the outcome, Register's messages and trainee ids.
+
+Times of sending (``first_sent_at``, ``last_sent_at``) are on Register's clock as far as it is
+known (``RegisterClient.server_now()``: Register's last ``Date`` header plus the time elapsed on
+this computer's monotonic clock), so a look-up after this computer's clock has jumped, or after
+a restart, still searches the right window. Every other time is this computer's clock in UTC.
+
+A write that fails (disk full, the file locked or damaged) raises ``JournalError`` and is rolled
+back: before a request the row is not sent at all; after an answer the row stays ``sending`` and
+is looked up before it could be sent again. ``desktop.core.retention`` purges finished batches.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import os
 import secrets
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -59,7 +69,12 @@ class BatchBusyError(UserFacingError):
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """This computer's wall clock in UTC, as ISO text (read through ``time.time()``, which tests move)."""
+    return iso_time(time.time())
+
+
+def iso_time(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -236,13 +251,38 @@ class Journal:
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One transaction; a SQLite failure (disk full, locked, damaged) becomes a ``JournalError``."""
         try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            raise self._write_error(exc) from None
+
+    def _write_error(self, exc: sqlite3.Error) -> JournalError:
+        text = str(exc).lower()
+        if "full" in text or "disk i/o" in text:
+            why = ("the disk is full or cannot be written. Free some space (or ask IT), then run the upload "
+                   "again")
+        elif "locked" in text or "busy" in text:
+            why = ("another copy of the app is using it. Wait for the other upload to finish, then run the "
+                   "upload again")
+        elif "readonly" in text or "read-only" in text:
+            why = "the data folder is read-only. Ask IT to make it writable, then run the upload again"
+        else:
+            why = f"SQLite reported: {exc}. Run the upload again; if this repeats, contact your IT desk"
+        return JournalError(
+            f"The upload journal at {self.path} could not be written: {why}. The upload stopped: no row was "
+            "sent without being recorded first, and a row whose answer could not be recorded is looked up in "
+            "Register before it could be sent again, so nothing will be sent twice.")
 
     # ------------------------------------------------------------------ hashing
     def keyed_hash(self, *parts: str) -> str:
@@ -357,14 +397,19 @@ class Journal:
                 (position, fingerprint, payload_hash, cycle, utc_now(), batch_id, source_row))
             self._db.execute("UPDATE batch SET status = 'open', finished_at = NULL WHERE id = ?", (batch_id,))
 
-    def mark_sending(self, batch_id: int, source_row: int, payload_hash: str) -> None:
-        """Committed before every transmission: from here until an answer the outcome is unknown."""
+    def mark_sending(self, batch_id: int, source_row: int, payload_hash: str, *, sent_at: float | None = None) -> None:
+        """Committed before every transmission: from here until an answer the outcome is unknown.
+
+        ``sent_at`` is Register's clock now (seconds since the epoch; default: ours): the send times
+        are kept on Register's clock, so a later look-up is right even if this computer's clock jumps.
+        """
         now = utc_now()
+        sent = now if sent_at is None else iso_time(sent_at)
         with self._tx():
             self._db.execute(
                 "UPDATE item SET state = 'sending', payload_hash = ?, attempts = attempts + 1,"
                 " first_sent_at = COALESCE(first_sent_at, ?), last_sent_at = ?, updated_at = ?"
-                " WHERE batch_id = ? AND source_row = ?", (payload_hash, now, now, now, batch_id, source_row))
+                " WHERE batch_id = ? AND source_row = ?", (payload_hash, sent, sent, now, batch_id, source_row))
 
     def mark_unknown(self, batch_id: int, source_row: int, http_status: int | None) -> None:
         """The request may have reached Register but no usable answer came back."""
@@ -405,7 +450,8 @@ class Journal:
         lock_dir = self.path.parent / "journal-locks"
         lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = lock_dir / f"batch-{batch_id}.lock"
-        fh = open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)  # user-only, like every file we write
+        fh = os.fdopen(fd, "a+b")  # held open for the lock's lifetime
         try:
             if not _try_lock(fh):
                 raise BatchBusyError(

@@ -13,7 +13,13 @@ Exactly once, across crashes (see ``journal.py`` for the states):
 3. a row whose earlier attempt may have reached Register (``sending`` after a crash, or a
    timeout, reset or 5xx) is first looked up with ``GET /trainees?since=...``; only if Register
    does not list it is it sent again, strictly after the earlier attempt ended, and then a 409 is
-   its success (recorded with the trainee the first attempt created);
+   its success (recorded with the trainee the first attempt created). Register may still be
+   working on a request whose answer timed out, so such a row is set aside and looked up at the
+   end of the batch, at least ``settle`` seconds (the read timeout) after the attempt ended, so
+   Register has had twice the read timeout to finish it: a look-up any sooner could miss a
+   trainee still being created and send it a second time. (A request Register works on for longer
+   than that is beyond what a client can know; Register's duplicate rule, the 409, is the last
+   line then.)
 4. a 409 for a row never sent before means Register already held the trainee: an
    ``api.already_registered`` finding, not an error; a 422 becomes ``api.rejected`` findings on
    the cells Register named; a 401 stops the batch and asks for a token.
@@ -140,6 +146,7 @@ class UploadResult:
     stopped: str | None = None  # why the run stopped early (None: every row has an outcome)
     requests: int = 0
     rate_limited: int = 0
+    failed_requests: int = 0  # no usable answer (5xx, timeout, dropped connection): retried or looked up
     seconds: float = 0.0
 
     @property
@@ -162,11 +169,21 @@ class UploadResult:
     def complete(self) -> bool:
         return self.outstanding == 0
 
+    @property
+    def looked_up(self) -> int:
+        """Rows of this run whose earlier answer was lost, proven created by a look-up or Register's 409."""
+        return sum(1 for r in self.rows if r.confirmed_by in ("lookup", "409"))
+
 
 class UploadStopped(ApiError):
     """The batch stopped part-way; everything done so far is journalled and the next run resumes."""
 
     title = "The upload stopped part-way"
+
+
+#: added to the message of an error that stops a batch part-way (the user must know nothing is lost)
+RESUME_ADVICE = ("Everything sent so far is recorded: run the upload again to resume; nothing will be sent "
+                 "twice.")
 
 
 # ---------------------------------------------------------------------- preparing rows
@@ -303,6 +320,7 @@ def upload_valid_rows(
     reconcile: bool = True,
     apply_findings: bool = True,
     max_attempts: int = MAX_ATTEMPTS,
+    settle: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> UploadResult:
     """Send every valid row not yet sent in this file's batch; see the module docstring.
@@ -317,6 +335,7 @@ def upload_valid_rows(
     """
     token = token or CancelToken()
     pause = pause or PauseSwitch()
+    settle = client.read_timeout if settle is None else settle
     environment = client.environment
     started = clock()
     file_hash = _session_hash(session, file_hash)
@@ -331,16 +350,33 @@ def upload_valid_rows(
     try:
         with journal.lock(batch_id):
             items = _reconcile_items(journal, batch_id, rows)
+            if not client.knows_server_clock and any(not it.final for it in items.values()):
+                client.info()  # Register's time (for the journal's send times) and the token, before any row
             total = len(rows)
             done = sum(1 for r in rows if items[r.source_row].final)
             progress(done, total)
+            set_aside: list[tuple[_Row, float]] = []  # answers lost: look them up at the end, once settled
             for r in rows:
                 item = items[r.source_row]
                 if item.final:
                     continue
                 pause.wait(token)
                 token.raise_if_cancelled()
-                outcome = _send_row(client, journal, batch_id, r, item, token, max_attempts)
+                outcome = _send_row(client, journal, batch_id, r, item, token, max_attempts, settle, set_aside=True)
+                if outcome is None:
+                    set_aside.append((r, clock()))
+                    continue
+                result.rows.append(outcome)
+                done += 1
+                progress(done, total)
+                if on_row is not None:
+                    on_row(outcome)
+            for r, failed_at in set_aside:
+                pause.wait(token)
+                client.wait(failed_at + settle - clock())  # Register has finished with the lost attempt
+                outcome = _send_row(client, journal, batch_id, r, journal.item(batch_id, r.source_row), token,
+                                    max_attempts, settle, set_aside=False)
+                assert outcome is not None
                 result.rows.append(outcome)
                 done += 1
                 progress(done, total)
@@ -350,6 +386,9 @@ def upload_valid_rows(
             if reconcile and any(o.state == ItemState.CREATED for o in result.rows):
                 result.reconciliation = reconcile_batch(client, journal, batch_id)
     except (Cancelled, ApiError) as exc:
+        if isinstance(exc, ApiError) and not isinstance(exc, UploadStopped) and RESUME_ADVICE not in exc.message:
+            exc.message = f"{exc.message} {RESUME_ADVICE}"
+            exc.args = (exc.message,)
         result.stopped = "cancelled" if isinstance(exc, Cancelled) else exc.message
         _finish(result, session, journal, rows, write_receipts, apply_findings)
         raise
@@ -357,6 +396,7 @@ def upload_valid_rows(
         client.checkpoint = checkpoint
         result.requests = client.stats.requests
         result.rate_limited = client.stats.rate_limited
+        result.failed_requests = client.stats.server_errors + client.stats.connection_errors
         result.seconds = clock() - started
     _finish(result, session, journal, rows, write_receipts, apply_findings)
     return result
@@ -411,7 +451,8 @@ def _reopens(item: Item, session: ImportSession, position: int, journal: Journal
 
 
 def _send_row(client: RegisterClient, journal: Journal, batch_id: int, r: _Row, item: Item,
-              token: CancelToken, max_attempts: int) -> RowResult:
+              token: CancelToken, max_attempts: int, settle: float, *, set_aside: bool) -> RowResult | None:
+    """Send one row until it has an outcome; None when its answer was lost and ``set_aside`` (look up later)."""
     maybe_sent = item.maybe_sent
     first_sent_at = item.first_sent_at
     failures = 0
@@ -422,7 +463,7 @@ def _send_row(client: RegisterClient, journal: Journal, batch_id: int, r: _Row, 
                 return _record(journal, batch_id, r, ItemState.CREATED, 200, trainee=found, confirmed_by="lookup")
 
         def before_send() -> None:
-            journal.mark_sending(batch_id, r.source_row, r.payload_hash)
+            journal.mark_sending(batch_id, r.source_row, r.payload_hash, sent_at=client.server_now())
 
         try:
             res = client.create_trainee(r.payload, before_send=before_send)
@@ -446,18 +487,21 @@ def _send_row(client: RegisterClient, journal: Journal, batch_id: int, r: _Row, 
                     "everything sent so far is recorded. Run the upload again to resume: nothing will be sent "
                     "twice.") from None
             logger.info("row %s: attempt failed (%s); retrying", r.source_row, type(exc).__name__)
-            client.wait(client.retry.backoff(failures - 1))
+            if exc.maybe_sent and set_aside:
+                return None
+            backoff = client.retry.backoff(failures - 1)
+            client.wait(max(backoff, settle) if exc.maybe_sent else backoff)
             continue
         first_sent_at = first_sent_at or journal.item(batch_id, r.source_row).first_sent_at
-        return _outcome(journal, batch_id, r, res, maybe_sent, first_sent_at, client.server_clock_offset)
+        return _outcome(journal, batch_id, r, res, maybe_sent, first_sent_at)
 
 
 def _outcome(journal: Journal, batch_id: int, r: _Row, res: CreateResult, maybe_sent: bool,
-             first_sent_at: str | None, offset: float) -> RowResult:
+             first_sent_at: str | None) -> RowResult:
     if res.outcome == Outcome.CREATED:
         return _record(journal, batch_id, r, ItemState.CREATED, res.status_code, trainee=res.trainee, confirmed_by="201")
     if res.outcome == Outcome.DUPLICATE:
-        ours = [t for t in res.existing if _created_by_us(t, first_sent_at, offset)] if maybe_sent else []
+        ours = [t for t in res.existing if _created_by_us(t, first_sent_at)] if maybe_sent else []
         if ours:
             return _record(journal, batch_id, r, ItemState.CREATED, res.status_code, trainee=ours[0], confirmed_by="409")
         ids = ", ".join(t.trainee_id for t in res.existing) or "not given"
@@ -490,18 +534,27 @@ def _parse_time(text: str | None) -> dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def _created_by_us(trainee: TraineeSummary, first_sent_at: str | None, offset: float) -> bool:
-    """A 409 after an unknown outcome: was the matching trainee created by our earlier attempt?"""
+def _created_by_us(trainee: TraineeSummary, first_sent_at: str | None) -> bool:
+    """A 409 after an unknown outcome: was the matching trainee created by our earlier attempt?
+
+    ``first_sent_at`` is on Register's clock (the journal records it so), like ``created_at``.
+    """
     created, sent = _parse_time(trainee.created_at), _parse_time(first_sent_at)
     if created is None or sent is None:
         return True  # cannot tell: the earlier attempt may well have created it
-    return created >= sent + dt.timedelta(seconds=offset) - LOOKUP_MARGIN
+    return created >= sent - LOOKUP_MARGIN
 
 
 def _look_up(client: RegisterClient, r: _Row, first_sent_at: str | None) -> TraineeSummary | None:
-    """Is this row's trainee already in Register (created by an attempt whose answer was lost)?"""
-    sent = _parse_time(first_sent_at) or dt.datetime.now(dt.UTC)
-    since = (sent + dt.timedelta(seconds=client.server_clock_offset) - LOOKUP_MARGIN)
+    """Is this row's trainee already in Register (created by an attempt whose answer was lost)?
+
+    ``first_sent_at`` is on Register's clock already (see ``journal.py``), so a jump of this
+    computer's clock since the attempt does not move the window searched.
+    """
+    sent = _parse_time(first_sent_at)
+    if sent is None:
+        sent = dt.datetime.fromtimestamp(client.server_now(), dt.UTC)
+    since = sent - LOOKUP_MARGIN
     since_text = since.isoformat(timespec="seconds").replace("+00:00", "Z")
     for t in client.iter_trainees(academic_cycle=r.cycle, since=since_text, per_page=100):
         if ((t.hesa_id or "").strip() == r.hesa_id.strip() and (t.date_of_birth or "") == r.date_of_birth
@@ -570,8 +623,14 @@ def reconcile_batch(client: RegisterClient, journal: Journal, batch_id: int) -> 
     if batch is None:
         raise KeyError(batch_id)
     created = [it for it in journal.items(batch_id) if it.state == ItemState.CREATED and it.trainee_id]
-    started = _parse_time(batch.created_at) or dt.datetime.now(dt.UTC)
-    since = (started + dt.timedelta(seconds=client.server_clock_offset) - LOOKUP_MARGIN)
+    # the earliest send on Register's clock (as journalled); our own clock may have jumped since
+    sends = [t for t in (_parse_time(it.first_sent_at) for it in created) if t is not None]
+    if sends:
+        started = min(sends)
+    else:
+        started = (_parse_time(batch.created_at) or dt.datetime.now(dt.UTC)) + dt.timedelta(
+            seconds=client.server_clock_offset)
+    since = started - LOOKUP_MARGIN
     since_text = since.isoformat(timespec="seconds").replace("+00:00", "Z")
     states: dict[str, str] = {}
     for cycle in sorted({it.cycle for it in created}, key=lambda c: (c is None, c or 0)):

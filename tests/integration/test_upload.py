@@ -67,8 +67,10 @@ def sim(tmp_path):
 
 def client_for(sim: RegisterSimulator, *, rate: int = 1000, per: float = 1.0, token: str = TOKEN,
                transport: httpx.BaseTransport | None = None) -> RegisterClient:
+    # the read timeout is scaled down with the rate window: a lost answer is looked up this long after it
     return RegisterClient(resolve_environment(sim.base_url), token, limiter=RateLimiter(rate, per),
-                          retry=RetryPolicy(base_delay=0.02, max_delay=0.1), transport=transport)
+                          retry=RetryPolicy(base_delay=0.02, max_delay=0.1), transport=transport,
+                          timeout=httpx.Timeout(1.0, connect=1.0))
 
 
 def by_hesa(sim: RegisterSimulator) -> Counter[str]:
