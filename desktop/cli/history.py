@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from desktop.core.errors import UsageError
 from desktop.core.journal import Batch, ItemState, Journal
 from desktop.core.receipt import OUTCOME_LABELS, receipts_dir
+from desktop.core.retention import expire
 from desktop.core.upload import write_batch_receipt
 
 
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     if (args.receipt or args.forget) and args.batch is None:
         raise UsageError("Say which batch: register-desktop history N --receipt PATH (or --forget).")
+    expire()  # what is past its retention period goes first (retention.py), so the list shows what is kept
     with Journal() as journal:
         if args.batch is None:
             batches = journal.batches()

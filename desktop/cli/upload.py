@@ -24,6 +24,7 @@ from desktop.core.config import load_config
 from desktop.core.errors import UsageError
 from desktop.core.journal import ItemState, Journal
 from desktop.core.progress import Cancelled, CancelToken
+from desktop.core.retention import expire
 from desktop.core.secrets import CredentialStore, default_store
 from desktop.core.upload import (
     UploadResult,
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
     if args.rate_window is not None and args.rate_window <= 0:
         raise UsageError("--rate-window must be a positive number of seconds.")
     config = load_config()
+    expire()  # finished batches, receipts, autosaves and logs past their retention period (retention.py)
     session = open_session(args)
     summary = session.summary()
     valid = summary["valid_rows"]
