@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from desktop.core.logs import install_redaction
+
+    install_redaction()  # warnings reach standard error (often a file in scripts) without personal data
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

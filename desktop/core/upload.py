@@ -649,6 +649,9 @@ def make_client(environment: Environment, token: str | None, config: AppConfig |
     """A client paced and timed as the settings say."""
     import httpx
 
+    from desktop.core.logs import register_secret
+
+    register_secret(token)  # whatever else happens, this text never reaches a log
     config = config or AppConfig()
     limiter = RateLimiter(rate_limit or config.rate_limit, rate_window or config.rate_window)
     timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout)
