@@ -234,7 +234,7 @@ class RegisterSimulator:
         if self.state_file is None:
             return
         doc = {"version": 1, "seq": self._seq, "trainees": list(self._records.values())}
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        self.state_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds (synthetic) trainees
         tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -31,6 +33,11 @@ def open_out(path: str | None) -> TextIO:
     try:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        return p.open("w", encoding="utf-8", newline="")
+        # reports quote trainees' values: readable by the user only, like every file the app writes
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        if hasattr(os, "fchmod"):  # a file that was already there keeps its old mode otherwise
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, 0o600)
+        return open(fd, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise UsageError(f"Cannot write {path}: {exc.strerror or exc}.") from None

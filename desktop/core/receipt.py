@@ -3,7 +3,8 @@
 One line per row: spreadsheet row → outcome → Register's trainee id → status, with Register's
 messages, preceded by who sent it, when, to which environment, the file's SHA-256 and the app,
 template and reference-data versions. No token, ever; cells are made safe to open in a
-spreadsheet program (no formula injection). Written user-only.
+spreadsheet program (no formula injection: ``safety.py``; in the CSV each "# name: value" line is
+one quoted cell, so a file name with a comma cannot start a cell of its own). Written user-only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from desktop.core.journal import Batch, Item, ItemState
 from desktop.core.paths import data_dir, private_file
-from desktop.core.safety import safe_cell
+from desktop.core.safety import safe_cell, text_cells
 
 COLUMNS = ["row", "provider_trainee_id", "outcome", "trainee_id", "status", "register_message", "attempts", "last_sent_at"]
 
@@ -113,7 +114,7 @@ def write_receipt(path: Path, batch: Batch, items: Sequence[Item], *,
     w = csv.writer(buf, lineterminator="\r\n")
     for k, v in header:
         flat = " ".join(str(v).splitlines())
-        buf.write(f"# {k}: {flat}\r\n")
+        w.writerow([f"# {k}: {flat}"])  # one cell (quoted if it holds a comma), starting with '#'
     w.writerow(COLUMNS)
     for r in rows:
         w.writerow([safe_cell(c) for c in r])
@@ -132,13 +133,13 @@ def _xlsx(header: list[tuple[str, str]], rows: list[list[str]]) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([safe_cell(c) for c in r])
+        text_cells(ws, r)
     ws.freeze_panes = "A2"
     for col, width in zip("ABCDEFGH", (6, 22, 22, 28, 20, 80, 9, 26), strict=True):
         ws.column_dimensions[col].width = width
     about = wb.create_sheet("About")
     for k, v in header:
-        about.append([k, safe_cell(v)])
+        text_cells(about, [k, v])
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 90
     buf = io.BytesIO()
@@ -148,13 +149,15 @@ def _xlsx(header: list[tuple[str, str]], rows: list[list[str]]) -> bytes:
 
 def read_receipt_csv(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
     """The header and rows of a CSV receipt (for tests and ``history``)."""
-    text = path.read_text("utf-8-sig")
     meta: dict[str, str] = {}
-    body = []
-    for line in text.splitlines(keepends=True):
-        if line.startswith("# "):
-            k, _, v = line[2:].rstrip("\r\n").partition(": ")
+    table: list[list[str]] = []
+    for row in csv.reader(io.StringIO(path.read_text("utf-8-sig"), newline="")):
+        if len(row) == 1 and row[0].startswith("# ") and not table:
+            k, _, v = row[0][2:].partition(": ")
             meta[k] = v
-        else:
-            body.append(line)
-    return meta, list(csv.DictReader(io.StringIO("".join(body))))
+        elif row:
+            table.append(row)
+    if not table:
+        return meta, []
+    header, *body = table
+    return meta, [dict(zip(header, r, strict=False)) for r in body]
