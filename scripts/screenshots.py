@@ -75,12 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "screenshots"))
     parser.add_argument("--size", default="1440x900")
     parser.add_argument("--dark", action="store_true", help="only the dark-palette pictures")
+    parser.add_argument("--only", choices=["steps", "upload", "help"], action="append",
+                        help="only these groups (repeatable): the steps, the upload step, help and dialogs")
     args = parser.parse_args(args_list)
     relaunch_under_xvfb(args_list)
     os.environ["QT_QPA_PLATFORM"] = "xcb"  # a real X server, not the offscreen plugin
     work = Path(tempfile.mkdtemp(prefix="register-shots-"))
     os.environ["DESKTOP_CONFIG_DIR"] = str(work / "config")
     os.environ["DESKTOP_DATA_DIR"] = str(work / "data")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # never the user's real keychain
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     width, height = (int(x) for x in args.size.split("x"))
@@ -92,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setStyle("Fusion")
 
+    from desktop.core.config import AppConfig
     from desktop.core.samples import sample_path
-    from desktop.ui.dialogs import ErrorReportDialog, FixAllDialog
+    from desktop.ui.dialogs import AboutDialog, ErrorReportDialog, FixAllDialog, MessageDialog, TokenDialog
     from desktop.ui.main_window import MainWindow
     from desktop.ui.pages.mapping_page import MappingModel
     from desktop.ui.proxies import RowFilter
@@ -156,7 +160,121 @@ def main(argv: list[str] | None = None) -> int:
     UiState(work / "window.ini").add_recent(messy)
     UiState(work / "window.ini").add_recent(sample_path())
 
-    if not args.dark:
+    groups = set(args.only or ["steps", "upload", "help"])
+    fast = {"rate_limit": 1000, "rate_window": 1.0, "environment": "practice"}
+
+    def answering(key: str, name: str):  # type: ignore[no-untyped-def]
+        """MessageDialog.ask that shows the real box, photographs it, and answers ``key``."""
+        def ask(cls, parent, title, text, choices, **kw):  # type: ignore[no-untyped-def]
+            box, _buttons, _escape = MessageDialog.build(parent, title, text, choices, **kw)
+            box.show()
+            shot(name)
+            box.close()
+            return key
+        return classmethod(ask)
+
+    if "upload" in groups and not args.dark:
+        w = new_window()
+        w.upload_panel.config = AppConfig(**{**fast, "rate_limit": 4})  # slow enough to watch
+        open_and_map(w, sample_path())
+        review(w)
+        model = w.model
+        urn = model.column_of("training_partner_urn")
+        before = model.summary()["rows_with_errors"]
+        for r in range(model.rowCount()):  # one row Register will refuse: a training partner it does not know
+            if model.findings_index.rows[r] < 0 and not model.value(r, urn):
+                model.setData(model.index(r, urn), "123456")
+                if model.summary()["rows_with_errors"] == before:
+                    rejected_row = r
+                    break
+                w.undo_stack.undo()
+        w.go_to(3)
+        panel = w.upload_panel
+        panel.set_environment("practice")
+        wait(lambda: panel.plan_info is not None and not w.jobs.busy)
+        shot("upload-before-practice")
+
+        panel.upload_button.click()
+        wait(lambda: panel.progress.value() >= 9)
+        shot("upload-during")
+        panel.pause()
+        settle(1.0)
+        shot("upload-paused")
+        panel.cancel_upload()
+        wait(lambda: not panel.running and not w.jobs.busy)
+        shot("upload-stopped-resume-offered")
+
+        panel.stop_practice()
+        panel.config = AppConfig(**fast)
+        panel.upload_button.click()
+        wait(lambda: not panel.running and not w.jobs.busy)
+        shot("upload-after")
+
+        w.go_to(2)
+        w.review_page.select_cell(rejected_row, urn)
+        grid = w.review_page.grid
+        cur = grid.currentIndex()
+        QToolTip.showText(grid.viewport().mapToGlobal(grid.visualRect(cur).center()),
+                          cur.data(Qt.ItemDataRole.ToolTipRole), grid.viewport())
+        shot("review-register-rejected-row")
+        QToolTip.hideText()
+
+        history = w.show_history()
+        history.move(w.geometry().center() - QPoint(450, 200))
+        shot("upload-history")
+        history.close()
+
+        w.go_to(3)
+        panel.set_environment("production")
+        wait(lambda: panel.plan_info is not None and not w.jobs.busy)
+        shot("upload-production-chosen")
+
+        def token_ask(cls, parent, label, where):  # type: ignore[no-untyped-def]
+            d = TokenDialog(parent, label, where)
+            d.edit.setText("x" * 40)
+            d.show()
+            d.move(w.geometry().center() - QPoint(260, 80))
+            shot("upload-token-entry")
+            d.close()
+            return None
+
+        TokenDialog.ask = classmethod(token_ask)  # type: ignore[method-assign]
+        MessageDialog.ask = answering("send", "upload-confirm-production")  # type: ignore[method-assign]
+        # production is answered "send" only to reach the token question; no token is given, so nothing is sent
+        panel.start_upload()
+        w._may_discard = lambda: True  # type: ignore[method-assign]
+        w.close()
+
+    if "help" in groups and not args.dark:
+        w = new_window()
+        about = AboutDialog(w, w.about_html())
+        about.show()
+        about.move(w.geometry().center() - QPoint(280, 150))
+        shot("help-about")
+        about.close()
+        guide = w.show_guide_window("ethnicity")
+        guide.move(w.geometry().center() - QPoint(430, 300))
+        shot("help-field-guide")
+        guide.search.setText("disab")
+        shot("help-field-guide-search")
+        guide.close()
+        w.help_menu.popup(w.mapToGlobal(w.menuBar().geometry().bottomLeft()) + QPoint(
+            w.menuBar().actionGeometry(w.help_menu.menuAction()).x(), 0))
+        shot("help-menu")
+        w.help_menu.hide()
+        from desktop.ui.dialogs.self_test import SelfTestDialog, self_test_command
+
+        st = SelfTestDialog(w, [*self_test_command(), "--no-window"])  # the window part would open a second window
+        st.show()
+        st.move(w.geometry().center() - QPoint(350, 210))
+        st.start()
+        wait(lambda: st.exit_code is not None, timeout=120)
+        shot("help-self-test")
+        st.close()
+        w._may_discard = lambda: True  # type: ignore[method-assign]
+        w.close()
+
+    if "steps" in groups and not args.dark:
         w = new_window()
         shot("open")
 
@@ -274,6 +392,13 @@ def main(argv: list[str] | None = None) -> int:
         for each in (w, w2):
             each._may_discard = lambda: True  # type: ignore[method-assign]
             each.close()
+
+    if not (args.dark or "steps" in groups):
+        shutil.rmtree(work, ignore_errors=True)
+        print(f"{len(taken)} screenshots in {out}:")  # noqa: T201
+        for name in taken:
+            print(f"  {name}")  # noqa: T201
+        return 0
 
     # the system's dark palette
     app.setPalette(dark_palette())

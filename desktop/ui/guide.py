@@ -11,8 +11,19 @@ import html
 from dataclasses import dataclass
 from functools import cache
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.validation.codelists import CodeLists
 from desktop.validation.resources import read_json
@@ -110,3 +121,86 @@ class FieldGuidePanel(QTextBrowser):
         text = url.toString()
         if text.startswith("codes:"):
             self.code_list_requested.emit(text.removeprefix("codes:"))
+
+
+class FieldGuideWindow(QDialog):
+    """Help → Field guide: every template field with its guide text, searchable, with no file open."""
+
+    code_list_requested = Signal(str)
+
+    def __init__(self, template: Template, code_lists: CodeLists, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Field guide — Register template {template.version}")
+        self.resize(860, 600)
+        self._template = template
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"The {len(template.names)} columns of Register's bulk-add template: what each means, its "
+                       "format and an example, in this app's own words.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        search_row = QHBoxLayout()
+        label = QLabel("&Search:")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Part of a field's name, column or meaning")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search the field guide")
+        label.setBuddy(self.search)
+        search_row.addWidget(label)
+        search_row.addWidget(self.search, 1)
+        layout.addLayout(search_row)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.fields = QListWidget()
+        self.fields.setAccessibleName("Template fields")
+        guide = load_guide(template.version)
+        for name in template.names:
+            f = template.field(name)
+            item = QListWidgetItem(f.label)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            entry = guide.get(name)
+            words = " ".join((f.label, name, f.hesa or "", entry.meaning if entry else "")).casefold()
+            item.setData(Qt.ItemDataRole.UserRole + 1, words)
+            item.setToolTip(name)
+            self.fields.addItem(item)
+        self.panel = FieldGuidePanel(template, code_lists)
+        self.panel.code_list_requested.connect(self.code_list_requested)
+        splitter.addWidget(self.fields)
+        splitter.addWidget(self.panel)
+        splitter.setSizes([280, 580])
+        layout.addWidget(splitter, 1)
+        self.fields.currentItemChanged.connect(self._chosen)
+        self.search.textChanged.connect(self._filter)
+        self.fields.setCurrentRow(0)
+
+    def set_code_lists(self, code_lists: CodeLists) -> None:
+        self.panel.set_sources(self._template, code_lists)
+
+    def _chosen(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None = None) -> None:
+        if item is not None:
+            self.panel.show_field(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _filter(self, text: str) -> None:
+        words = text.strip().casefold()
+        first = None
+        for i in range(self.fields.count()):
+            item = self.fields.item(i)
+            hidden = bool(words) and words not in str(item.data(Qt.ItemDataRole.UserRole + 1))
+            item.setHidden(hidden)
+            if not hidden and first is None:
+                first = item
+        current = self.fields.currentItem()
+        if first is not None and (current is None or current.isHidden()):
+            self.fields.setCurrentItem(first)
+
+    def visible_fields(self) -> list[str]:
+        return [str(self.fields.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.fields.count())
+                if not self.fields.item(i).isHidden()]
+
+    def show_field(self, name: str) -> None:
+        for i in range(self.fields.count()):
+            if self.fields.item(i).data(Qt.ItemDataRole.UserRole) == name:
+                self.search.clear()
+                self.fields.setCurrentRow(i)
+                break
+        self.show()
+        self.raise_()
+        self.activateWindow()

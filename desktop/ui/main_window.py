@@ -8,8 +8,13 @@ Event flow (the window never reaches past the session into pandas):
    value maps, re-applies any earlier edits and validates every row; the Review step shows it.
 3. Review: each edit is one undoable command; ``ImportSession.edit_cells`` revalidates the rows
    at once; the grid, problems, filter and counts follow. Work is autosaved as it changes.
-4. Upload / Export: Register's CSV (clean rows only) and the error report. Closing asks about
-   unsaved work, cancels running jobs and waits for them.
+4. Upload / Export: Register's CSV (clean rows only), the error report, and the upload panel
+   (``upload_panel.py``): while an upload runs the grid is read-only; Register's answers come back
+   as ``api.*`` findings on the rows and cells, and an edit of such a row clears them. Closing asks
+   about unsaved work and a running upload, cancels running jobs and waits for them.
+
+Nothing touches the network until the user asks: a connection test, an upload, or Help → Refresh
+reference data (``GET /reference-data``; the lists are cached in the data folder and used from then on).
 """
 
 from __future__ import annotations
@@ -40,16 +45,19 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop import __version__
+from desktop.core.config import AppConfig, load_config
 from desktop.core.errors import UserFacingError
 from desktop.core.mapping import Mapping
 from desktop.core.profiles import MappingProfile, ProfileStore
 from desktop.core.progress import CancelToken, Progress
 from desktop.core.samples import sample_path
+from desktop.core.secrets import CredentialStore
 from desktop.core.session import ImportSession
 from desktop.core.values import ValueOptions
 from desktop.ui import autosave
 from desktop.ui.commands import attach_undo
 from desktop.ui.dialogs import (
+    AboutDialog,
     Choice,
     ErrorReportDialog,
     MessageDialog,
@@ -57,7 +65,7 @@ from desktop.ui.dialogs import (
     SaveFileDialog,
     TextDialog,
 )
-from desktop.ui.guide import personal_fields
+from desktop.ui.guide import FieldGuideWindow, personal_fields
 from desktop.ui.jobs import Job, JobRunner
 from desktop.ui.pages.export_page import ExportPage
 from desktop.ui.pages.mapping_page import MappingPage
@@ -68,8 +76,9 @@ from desktop.ui.reports import write_error_report
 from desktop.ui.table_model import FrameTableModel
 from desktop.ui.theme import icon
 from desktop.ui.ui_state import UiState
-from desktop.ui.workflow import Loaded, Prepared, export_register_csv, load, prepare
-from desktop.validation.codelists import bundled_code_lists
+from desktop.ui.upload_panel import UploadPanel
+from desktop.ui.workflow import Loaded, Prepared, export_register_csv, load, prepare, reference_lists
+from desktop.validation.codelists import CodeLists
 from desktop.validation.template import load_template
 
 logger = logging.getLogger(__name__)
@@ -124,11 +133,13 @@ class MainWindow(QMainWindow):
     file_ready = Signal()  # a file was validated and the review is showing
 
     def __init__(self, *, today: dt.date | None = None, ui_state: UiState | None = None,
-                 jobs: JobRunner | None = None, autosave_file: Path | None = None) -> None:
+                 jobs: JobRunner | None = None, autosave_file: Path | None = None,
+                 credential_store: CredentialStore | None = None, config: AppConfig | None = None) -> None:
         super().__init__()
         self._today_fixed = today
         self.template = load_template()
-        self.code_lists = bundled_code_lists(self.template.version)
+        self.code_lists = reference_lists(self.template.version)  # refreshed lists when the user fetched some
+        self.config = config or load_config()
         self.ui_state = ui_state or UiState()
         self.jobs = jobs or JobRunner(parent=self)
         self.autosave_file = autosave_file or autosave.autosave_path()
@@ -143,7 +154,10 @@ class MainWindow(QMainWindow):
         self._pending_options: ValueOptions | None = None
         self._dirty = False
         self._browser: ReferenceBrowser | None = None
+        self._guide_window: FieldGuideWindow | None = None
         self._last_export: Path | None = None
+        self._window_jobs: set[str] = set()  # kinds whose progress the status bar shows
+        self.uploading = False
 
         self.setWindowTitle("Register Desktop")
         self.setWindowIcon(icon("app"))
@@ -177,6 +191,11 @@ class MainWindow(QMainWindow):
         self.export_page.export_csv_requested.connect(self.export_csv)
         self.export_page.export_report_requested.connect(self.export_report)
         self.export_page.back_requested.connect(lambda: self.go_to(REVIEW))
+        self.upload_panel = UploadPanel(self.jobs, store=credential_store, config=self.config)
+        self.upload_panel.running_changed.connect(self._upload_running)
+        self.upload_panel.answers_ready.connect(self._apply_answers)
+        self.upload_panel.history_requested.connect(self.show_history)
+        self.export_page.set_upload_widget(self.upload_panel)
         for page in (self.open_page, self.mapping_page, self.review_page, self.export_page):
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
@@ -269,6 +288,18 @@ class MainWindow(QMainWindow):
         self.refilter_action = self._action("Apply the filter &again", self.review_page.refilter, "Ctrl+Shift+R")
         self.file_order_action = self._action("&File order", self.review_page.file_order)
         self.about_action = self._action("&About Register Desktop", self.about)
+        self.history_action = self._action("Upload &history…", self.show_history,
+                                           tip="Past uploads from this computer, each with its receipt")
+        self.guide_window_action = self._action("Field guide: &every field…", self.show_guide_window,
+                                                tip="What each of the 51 template fields means, its format and an example")
+        self.diagnostics_action = self._action("&Copy diagnostics", self.copy_diagnostics,
+                                               tip="Versions, system, keychain, proxy and certificates, for your IT desk "
+                                                   "(never tokens or personal data)")
+        self.refresh_reference_action = self._action("Refresh reference &data from Register…", self.refresh_reference,
+                                                     tip="Fetch Register's current code lists (asks the environment "
+                                                         "chosen in the Upload step)")
+        self.selftest_action = self._action("Run &self-test…", self.run_self_test,
+                                            tip="Check that this installation works (no network)")
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -281,6 +312,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.report_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_file_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.history_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
         edit.addAction(self.undo_action)
@@ -307,7 +341,16 @@ class MainWindow(QMainWindow):
         view.addAction(self.reference_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.guide_window_action)
+        help_menu.addAction(self.reference_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.refresh_reference_action)
+        help_menu.addAction(self.selftest_action)
+        help_menu.addAction(self.diagnostics_action)
+        help_menu.addSeparator()
         help_menu.addAction(self.about_action)
+        self.help_menu = help_menu
+        self.file_menu = file_menu
 
     def _make_toolbar(self) -> None:
         tb = QToolBar("Main toolbar")
@@ -390,7 +433,11 @@ class MainWindow(QMainWindow):
         job.signals.cancelled.connect(lambda: self.statusBar().showMessage(f"{label}: cancelled.", 5000))
         self.progress_label.setText(label + "…")
         self.progress.setRange(0, 0)
-        return self.jobs.start(kind, job)
+        self._window_jobs.add(kind)
+        started = self.jobs.start(kind, job)
+        job.signals.finished.connect(self._update_busy_widgets)  # after the runner has forgotten the job
+        self._update_busy_widgets()
+        return started
 
     def _progress(self, done: int, total: int) -> None:
         if total <= 0:
@@ -400,13 +447,20 @@ class MainWindow(QMainWindow):
             self.progress.setValue(done)
 
     def _busy_changed(self, busy: bool) -> None:
+        self._update_busy_widgets()
+
+    def _update_busy_widgets(self) -> None:
+        """The status bar's progress shows the window's own work (reading, checking); the upload has its own."""
+        self._window_jobs = {k for k in self._window_jobs if self.jobs.running(k) is not None}
+        visible = bool(self._window_jobs)
         for w in (self.progress_label, self.progress, self.cancel_button):
-            w.setVisible(busy)
-        self.mapping_page.set_busy(busy and self.jobs.running("prepare") is not None)
-        self.open_page.setEnabled(not busy or self.jobs.running("load") is None)
+            w.setVisible(visible)
+        self.mapping_page.set_busy(self.jobs.running("prepare") is not None or self.uploading)
+        self.open_page.setEnabled(self.jobs.running("load") is None and not self.uploading)
 
     def cancel_jobs(self) -> None:
-        self.jobs.cancel()
+        for kind in list(self._window_jobs):
+            self.jobs.cancel(kind)
 
     def show_error(self, exc: object) -> None:
         if isinstance(exc, UserFacingError):
@@ -432,6 +486,8 @@ class MainWindow(QMainWindow):
                   options: ValueOptions | None = None, edits: dict[tuple[int, str], str] | None = None) -> bool:
         """Start reading ``path``; with ``mapping`` (recovery) the Map step is skipped. False if refused."""
         path = Path(path)
+        if self._refuse_while_uploading("open another file"):
+            return False
         if mapping is None and not self._may_discard():
             return False
         self.jobs.cancel("prepare")
@@ -439,7 +495,7 @@ class MainWindow(QMainWindow):
         self._pending_options = options
         self._pending_edits = dict(edits or {})
         self.ui_state.set_last_dir(path.parent)
-        self._run("load", load(path, sheet, self._today_fixed), f"Reading {path.name}",
+        self._run("load", load(path, sheet, self._today_fixed, self.code_lists), f"Reading {path.name}",
                   lambda loaded: self._loaded(path, loaded))
         return True
 
@@ -472,8 +528,11 @@ class MainWindow(QMainWindow):
         self.session = None
         self.model = None
         self.loaded = None
+        self.upload_panel.set_session(None)
 
     def close_file(self) -> None:
+        if self._refuse_while_uploading("close the file"):
+            return
         if not self._may_discard():
             return
         self.jobs.cancel()
@@ -509,7 +568,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ map
     def accept_mapping(self) -> None:
-        if self.loaded is None:
+        if self.loaded is None or self._refuse_while_uploading("change the mapping"):
             return
         mapping = self.mapping_page.mapping()
         options = self.mapping_page.options()
@@ -521,7 +580,7 @@ class MainWindow(QMainWindow):
 
     def _start_prepare(self, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str]) -> None:
         assert self.loaded is not None
-        self._run("prepare", prepare(self.loaded.raw, mapping, options, edits, self._today_fixed),
+        self._run("prepare", prepare(self.loaded.raw, mapping, options, edits, self._today_fixed, self.code_lists),
                   "Checking every row", self._prepared)
 
     def _prepared(self, result: Prepared) -> None:
@@ -530,7 +589,9 @@ class MainWindow(QMainWindow):
         self.model.set_originals(result.originals)
         attach_undo(self.model, self.undo_stack)
         self.model.cells_changed.connect(self._cells_changed)
+        self.model.edits_refused.connect(self._edits_refused)
         self.review_page.set_model(self.model)
+        self.upload_panel.set_session(result.session)
         self.go_to(REVIEW)
         self._update_status()
         if result.lost_edits:
@@ -568,7 +629,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ review
     def _cells_changed(self, rows: object) -> None:
         self._dirty = True
-        self._schedule_autosave()
+        self.upload_panel.invalidate_plan()
+        # saved at once, not on a timer: an edit must survive the process being killed a moment later
+        self.autosave_now()
 
     def _changed(self, *_: object) -> None:
         self._update_title()
@@ -586,8 +649,7 @@ class MainWindow(QMainWindow):
             cur = self.review_page.current_cell()
             self.review_page.show_guide(self.model.field_at(cur[1]) if cur else self.template.names[0])
         else:
-            MessageDialog.inform(self, "Field guide", "Open a file: the field guide sits beside the mapping and the grid, "
-                                 "and behind every column header (right-click it).")
+            self.show_guide_window()
 
     def show_reference(self, list_name: str = "") -> None:
         if self._browser is None:
@@ -598,6 +660,165 @@ class MainWindow(QMainWindow):
             self._browser.show()
             self._browser.raise_()
             self._browser.activateWindow()
+
+    def show_guide_window(self, field_name: str = "") -> FieldGuideWindow:
+        """Help → Field guide: every field, also with no file open."""
+        if self._guide_window is None:
+            self._guide_window = FieldGuideWindow(self.template, self.code_lists, self)
+            self._guide_window.code_list_requested.connect(self.show_reference)
+        if not field_name and self.model is not None and (cur := self.review_page.current_cell()) is not None:
+            field_name = self.model.field_at(cur[1])
+        self._guide_window.show_field(field_name or self.template.names[0])
+        return self._guide_window
+
+    # ------------------------------------------------------------------ help, diagnostics, reference data
+    def about_html(self) -> str:
+        import html
+        import platform
+
+        from desktop.ui.diagnostics import qt_line, reference_source
+
+        e = html.escape
+        return (f"<h3>Register Desktop {e(__version__)}</h3>"
+                "<p>Prepares trainee records for DfE's Register trainee teachers service: checks a provider's export "
+                "against Register's rules, helps fix it, then saves Register's CSV or uploads through the API.</p>"
+                f"<p><b>Template:</b> {e(self.template.version)} (Register's bulk-add template, "
+                f"{len(self.template.names)} columns)<br>"
+                f"<b>Reference data:</b> {e(reference_source(self.code_lists))}<br>"
+                f"<b>Built with:</b> Python {e(platform.python_version())}, {e(qt_line())}</p>"
+                "<p>Your data stays on this computer unless you upload it. Help → Copy diagnostics gives your IT desk "
+                "what they need, without tokens or personal data.</p>")
+
+    def about(self) -> None:
+        if AboutDialog.ask(self, self.about_html()) == "copy":
+            self.copy_diagnostics()
+
+    def diagnostics(self) -> str:
+        from desktop.ui.diagnostics import diagnostics_text, proxy_host
+
+        env = self.upload_panel.environment()
+        where = f"{env.label} ({proxy_host(env.base_url)})" if env is not None and env.base_url else (
+            env.label if env is not None else "an address that is not valid")
+        rate = f"{self.config.rate_limit} requests per {self.config.rate_window:g} s"
+        return diagnostics_text(self.template.version, self.code_lists, environment=where, rate=rate)
+
+    def copy_diagnostics(self) -> str:
+        from PySide6.QtGui import QGuiApplication
+
+        text = self.diagnostics()
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Diagnostics copied: paste them into your message to your IT desk. They hold no "
+                                     "token and no personal data.", 10000)
+        return text
+
+    def run_self_test(self) -> Any:
+        from desktop.ui.dialogs.self_test import SelfTestDialog
+
+        dialog = SelfTestDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()
+        return dialog
+
+    def refresh_reference(self) -> Job | None:
+        """Fetch Register's current code lists (only now: the user asked), cache them, check again with them."""
+        env = self.upload_panel.environment()
+        if env is None:
+            MessageDialog.inform(self, "Choose where Register is", "The address chosen in the Upload step is not a "
+                                 "Register address. Choose Practice, Sandbox or Production there first.",
+                                 icon=QMessageBox.Icon.Warning)
+            return None
+        where = env.label if env.name == "practice" else f"{env.label} ({env.base_url})"
+        choice = MessageDialog.ask(
+            self, "Refresh reference data?",
+            f"Fetch Register's current code lists from {where}?",
+            [Choice("fetch", "Fetch"), Choice("cancel", "Cancel", QMessageBox.ButtonRole.RejectRole)],
+            detail="No token and no trainee data are sent. The lists are kept on this computer and used from now on; "
+                   "an open file is checked again with them.", default="fetch")
+        if choice != "fetch":
+            return None
+        if env.name == "practice":
+            env, _token = self.upload_panel.practice()
+        version = self.template.version
+        config = self.config
+
+        def run(progress: Progress, token: CancelToken) -> CodeLists:
+            from desktop.core.upload import make_client, refresh_reference_data
+            from desktop.validation.codelists import bundled_code_lists
+
+            progress(0, 0)
+            with make_client(env, None, config) as client:
+                client.checkpoint = token.raise_if_cancelled
+                return refresh_reference_data(client, bundled_code_lists(version))
+
+        return self._run("reference", run, f"Fetching reference data from {env.label}", self._reference_refreshed)
+
+    def _reference_refreshed(self, lists: CodeLists) -> None:
+        self.set_code_lists(lists)
+        self.statusBar().showMessage(f"Reference data refreshed from Register: {lists.label}.", 15000)
+        if self.session is not None and self.loaded is not None and not self.uploading:
+            self.accept_mapping()  # every row checked again against the new lists
+
+    def set_code_lists(self, lists: CodeLists) -> None:
+        self.code_lists = lists
+        self.status_versions.setText(f"Template {self.template.version} · Reference data {lists.label}")
+        self.mapping_page.set_code_lists(lists)
+        self.review_page.set_code_lists(lists)
+        if self._browser is not None:
+            self._browser.set_code_lists(lists)
+        if self._guide_window is not None:
+            self._guide_window.set_code_lists(lists)
+
+    # ------------------------------------------------------------------ upload
+    def show_history(self) -> Any:
+        from desktop.ui.history import HistoryDialog
+
+        dialog = HistoryDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _refuse_while_uploading(self, what: str) -> bool:
+        if not self.uploading:
+            return False
+        MessageDialog.inform(self, "An upload is running",
+                             f"Wait for the upload to finish, or stop it in the Upload step, before you {what}. "
+                             "Stopping loses nothing: uploading again resumes.")
+        return True
+
+    def _upload_running(self, running: bool) -> None:
+        """While an upload reads the session, no cell, mapping or file may change under it."""
+        self.uploading = running
+        if self.model is not None:
+            self.model.set_read_only(running)
+        self.undo_action.setEnabled(not running and self.undo_stack.canUndo())
+        self.redo_action.setEnabled(not running and self.undo_stack.canRedo())
+        rp = self.review_page
+        for a in (rp.cut_action, rp.paste_action, rp.clear_action, rp.fill_down_action, self.fix_all_action,
+                  self.open_action, self.close_file_action, self.refresh_reference_action):
+            a.setEnabled(not running)
+        self.recent_menu.setEnabled(not running and bool(self.ui_state.recent_files()))
+        self._update_busy_widgets()
+        if running:
+            self.statusBar().showMessage("Uploading: the grid is read-only until the upload finishes or is stopped.")
+        else:
+            self.statusBar().clearMessage()
+            self.go_to(self.step)  # re-enable what the current step allows
+
+    def _edits_refused(self) -> None:
+        self.statusBar().showMessage("Cells cannot be changed while an upload runs: wait for it, or stop it in the "
+                                     "Upload step.", 8000)
+
+    def _apply_answers(self, findings: Any) -> None:
+        """Register's answers (``api.*`` findings) shown on the rows and cells they concern."""
+        from desktop.core.upload import apply_api_findings
+
+        session = self.session
+        if session is None or self.model is None or self.upload_panel.session is not session:
+            return
+        apply_api_findings(session, findings)
+        self.model.refresh_findings()
+        self._update_status()
 
     # ------------------------------------------------------------------ export
     def export_csv(self) -> Path | None:
@@ -700,11 +921,6 @@ class MainWindow(QMainWindow):
     def dirty(self) -> bool:
         return self._dirty
 
-    def about(self) -> None:
-        MessageDialog.inform(self, "About Register Desktop",
-                             f"Register Desktop {__version__}\nTemplate {self.template.version}, reference data {self.code_lists.label}.\n"
-                             "Prepares trainee records for DfE's Register trainee teachers service.")
-
     # ------------------------------------------------------------------ autosave and recovery
     def _schedule_autosave(self) -> None:
         self._autosave_timer.start()
@@ -768,10 +984,22 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ Qt events
     @override
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.uploading:
+            choice = MessageDialog.ask(
+                self, "Stop the upload and close?",
+                "An upload is running. Closing stops it after the request on its way.",
+                [Choice("close", "Stop and close"), Choice("cancel", "Keep uploading", QMessageBox.ButtonRole.RejectRole)],
+                detail="Nothing is lost: everything sent so far is recorded, and uploading the same file again "
+                       "resumes without sending any row twice.", default="cancel")
+            if choice != "close":
+                event.ignore()
+                return
         if not self._may_discard():
             event.ignore()
             return
+        self.upload_panel.shutdown()
         self.jobs.shutdown()
+        self.upload_panel.stop_practice()
         self._autosave_timer.stop()
         autosave.clear(self.autosave_file)
         self.ui_state.set_blob("window/geometry", self.saveGeometry())

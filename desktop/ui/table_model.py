@@ -140,8 +140,10 @@ class FrameTableModel(QAbstractTableModel):
 
     #: every cell can be selected and edited (computed once: flags() runs for every painted cell)
     CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+    READ_ONLY_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     findings_changed = Signal()  # after validation, an edit, undo or redo
+    edits_refused = Signal()  # an edit was asked for while the grid is read-only (an upload runs)
     cells_changed = Signal(object)  # np.ndarray of frame rows whose cells changed
 
     def __init__(self, session: ImportSession, parent: QObject | None = None) -> None:
@@ -153,6 +155,7 @@ class FrameTableModel(QAbstractTableModel):
         self.edit_handler: Callable[[list[Change], str], None] | None = None  # the undo stack's push
         self._original: dict[tuple[int, int], str] = {}  # first value of every edited cell
         self.generation = 0  # counts changes, so cached searches know when they are stale
+        self._read_only = False  # while an upload reads the session, no cell may change
         self._load()
 
     # ------------------------------------------------------------------ state
@@ -171,6 +174,7 @@ class FrameTableModel(QAbstractTableModel):
             self._code_display.append(
                 {e.code: f"{e.code} — {e.label}" for e in code_list.entries} if code_list else None)
         self._index = FindingsIndex(session, self._col)
+        self._has_api_findings = _has_api(session)
 
     @property
     def session(self) -> ImportSession:
@@ -215,7 +219,8 @@ class FrameTableModel(QAbstractTableModel):
         self.findings_changed.emit()
 
     def refresh_findings(self) -> None:
-        """The session's findings changed for every row (a new validation): repaint, keep edits."""
+        """The session's findings changed for every row (a new validation, Register's answers): repaint, keep edits."""
+        self._has_api_findings = _has_api(self._session)
         old = self._index
         self._index = FindingsIndex(self._session, self._col)
         self._emit_rows(old.changed_rows(self._index))
@@ -247,8 +252,23 @@ class FrameTableModel(QAbstractTableModel):
         original = self._original.get((row, col))
         return original is not None and original != self.value(row, col)
 
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Refuse edits (an upload is reading the session); the grid shows cells as not editable."""
+        if read_only == self._read_only:
+            return
+        self._read_only = read_only
+        if self.rowCount():  # views re-read flags on layout changes only; a repaint is enough for editors
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1), [])
+
     def request_changes(self, changes: Sequence[Change], text: str) -> bool:
         """Ask for a change through the undo stack (or apply it when there is none)."""
+        if self._read_only:
+            self.edits_refused.emit()
+            return False
         real = [(r, c, v.strip()) for r, c, v in changes if self.value(r, c) != v.strip()]
         if not real:
             return False
@@ -266,6 +286,11 @@ class FrameTableModel(QAbstractTableModel):
         for r, c, _ in changes:
             self._original.setdefault((r, c), self.value(r, c))
         rows = self._session.edit_cells([(r, self._fields[c], v) for r, c, v in changes])
+        if self._has_api_findings:  # Register's earlier answer no longer describes an edited row
+            from desktop.core.upload import drop_api_findings
+
+            drop_api_findings(self._session, rows.tolist())
+            self._has_api_findings = _has_api(self._session)
         self.generation += 1
         old = self._index
         self._index = FindingsIndex(self._session, self._col)
@@ -301,7 +326,7 @@ class FrameTableModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return self.CELL_FLAGS
+        return self.READ_ONLY_FLAGS if self._read_only else self.CELL_FLAGS
 
     @override
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
@@ -454,3 +479,9 @@ class FrameTableModel(QAbstractTableModel):
         whole_row = [str(idx.messages[i]) for i in found if idx.column(int(i)) < 0]
         text = ", ".join(parts) if parts else "notes only"
         return text + ("" if not whole_row else ": " + " ".join(whole_row))
+
+
+def _has_api(session: ImportSession) -> bool:
+    """Whether the session holds any of Register's answers (``api.*`` findings); cheap when it holds none."""
+    codes = session.static.frame["code"]
+    return bool(len(codes)) and bool(codes.astype(str).str.startswith("api.").any())

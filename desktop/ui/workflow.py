@@ -18,13 +18,36 @@ import numpy as np
 from desktop.core.export import ExportResult, export_register_csv
 from desktop.core.loading import RawTable, read_table
 from desktop.core.mapping import Mapping
+from desktop.core.paths import data_dir
 from desktop.core.profiles import MappingProfile
 from desktop.core.progress import CancelToken, Progress
 from desktop.core.session import CLEARED_ON_EDIT, ImportSession
 from desktop.core.values import ValueOptions
+from desktop.validation.codelists import CodeLists, bundled_code_lists
 from desktop.validation.findings import Findings
 
-__all__ = ["ExportResult", "Loaded", "Prepared", "export_register_csv", "load", "prepare", "sample_values"]
+__all__ = ["ExportResult", "Loaded", "Prepared", "export_register_csv", "load", "prepare", "reference_lists",
+           "sample_values"]
+
+
+def reference_cache_file(version: str) -> Path:
+    """Where the core caches refreshed lists (``desktop.core.upload.reference_cache_path``; a test keeps them equal)."""
+    return data_dir() / "reference" / f"{version}.json"
+
+
+def reference_lists(version: str) -> CodeLists:
+    """The code lists the window checks against: the last ones refreshed from Register, else the bundled ones.
+
+    Reads only a local file, so starting the window never touches the network; the upload module
+    (and its HTTP client) is imported only when a refreshed copy exists.
+    """
+    if reference_cache_file(version).is_file():
+        from desktop.core.upload import cached_code_lists
+
+        cached = cached_code_lists(version)
+        if cached is not None:
+            return cached
+    return bundled_code_lists(version)
 
 
 @dataclass
@@ -49,13 +72,14 @@ def sample_values(raw: RawTable, limit: int = 3, scan: int = 2000) -> dict[str, 
     return out
 
 
-def load(path: Path, sheet: str | None, today: dt.date | None = None) -> Callable[[Progress, CancelToken], Loaded]:
+def load(path: Path, sheet: str | None, today: dt.date | None = None,
+         code_lists: CodeLists | None = None) -> Callable[[Progress, CancelToken], Loaded]:
     def run(progress: Progress, token: CancelToken) -> Loaded:
         progress(0, 0)  # reading has no steps to report: an indeterminate bar
         raw = read_table(path, sheet=sheet)
         token.raise_if_cancelled()
         # the session chooses exactly as `check` does: a profile made for these headers, else a suggestion
-        chosen = ImportSession.from_raw(raw, today=today, validate=False)
+        chosen = ImportSession.from_raw(raw, today=today, validate=False, code_lists=code_lists)
         return Loaded(raw=raw, mapping=chosen.mapping, options=chosen.value_options, profile=chosen.profile,
                       samples=sample_values(raw))
 
@@ -70,11 +94,12 @@ class Prepared:
 
 
 def prepare(raw: RawTable, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str],
-            today: dt.date | None) -> Callable[[Progress, CancelToken], Prepared]:
+            today: dt.date | None, code_lists: CodeLists | None = None) -> Callable[[Progress, CancelToken], Prepared]:
     """A fresh session for ``mapping`` and ``options``, earlier edits re-applied, every row validated."""
 
     def run(progress: Progress, token: CancelToken) -> Prepared:
-        session = ImportSession.from_raw(raw, mapping=mapping, value_options=options, today=today, validate=False)
+        session = ImportSession.from_raw(raw, mapping=mapping, value_options=options, today=today, validate=False,
+                                         code_lists=code_lists)
         originals: dict[tuple[int, str], str] = {}
         lost = 0
         for (row, name), value in edits.items():

@@ -37,9 +37,15 @@ def _no_unexpected_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
         return classmethod(ask)
 
     for cls in (dialogs.OpenFileDialog, dialogs.SaveFileDialog, dialogs.MessageDialog, dialogs.TextDialog,
-                dialogs.ItemDialog, dialogs.FixAllDialog, dialogs.ErrorReportDialog):
+                dialogs.ItemDialog, dialogs.FixAllDialog, dialogs.ErrorReportDialog, dialogs.TokenDialog,
+                dialogs.AboutDialog):
         monkeypatch.setattr(cls, "ask", refuse(cls.__name__))
     monkeypatch.setattr(dialogs.MessageDialog, "inform", refuse("MessageDialog.inform"))
+
+    def no_external_program(path):  # type: ignore[no-untyped-def]
+        pytest.fail(f"a test tried to open {path} in another program")
+
+    monkeypatch.setattr(dialogs, "open_local_file", no_external_program)
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +53,12 @@ def _pool_idle_after() -> Iterator[None]:
     """No worker may outlive its test (napari's dangling-pool check)."""
     yield
     assert QThreadPool.globalInstance().waitForDone(5000), "a worker thread is still running"
+
+
+@pytest.fixture
+def keychain(_isolated_env):  # type: ignore[no-untyped-def]
+    """The in-memory keychain the suite installs (tests/conftest.py), to put tokens in or look for them."""
+    return _isolated_env
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -63,18 +65,26 @@ class MessageDialog:
     """A message with named choices; returns the key of the one pressed (the last one on Esc)."""
 
     @classmethod
-    def ask(cls, parent: QWidget | None, title: str, text: str, choices: list[Choice], *,
-            detail: str = "", icon: QMessageBox.Icon = QMessageBox.Icon.Question, default: str | None = None) -> str:
+    def build(cls, parent: QWidget | None, title: str, text: str, choices: list[Choice], *,
+              detail: str = "", icon: QMessageBox.Icon = QMessageBox.Icon.Question,
+              default: str | None = None) -> tuple[QMessageBox, dict[str, QAbstractButton], str]:
+        """The box, its buttons by key and the key Esc answers (``ask`` runs it; screenshots show it)."""
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
         if detail:
             box.setInformativeText(detail)
-        buttons = {}
+        buttons: dict[str, QAbstractButton] = {}
         for c in choices:
             buttons[c.key] = box.addButton(c.label, c.role)
         if default and default in buttons:
-            box.setDefaultButton(buttons[default])
+            box.setDefaultButton(buttons[default])  # type: ignore[arg-type]
         escape = next((c.key for c in choices if c.role == QMessageBox.ButtonRole.RejectRole), choices[-1].key)
         box.setEscapeButton(buttons[escape])
+        return box, buttons, escape
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, text: str, choices: list[Choice], *,
+            detail: str = "", icon: QMessageBox.Icon = QMessageBox.Icon.Question, default: str | None = None) -> str:
+        box, buttons, escape = cls.build(parent, title, text, choices, detail=detail, icon=icon, default=default)
         box.exec()
         clicked = box.clickedButton()
         for key, button in buttons.items():
@@ -86,6 +96,100 @@ class MessageDialog:
     def inform(cls, parent: QWidget | None, title: str, text: str, *, detail: str = "",
                icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> None:
         cls.ask(parent, title, text, [Choice("ok", "OK")], detail=detail, icon=icon)
+
+
+class TokenDialog(QDialog):
+    """Paste a Register API token; it is never shown (password echo) and never kept by the dialog."""
+
+    def __init__(self, parent: QWidget | None, environment_label: str, where: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Register API token")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"Paste the API token Register gave your organisation for <b>{html.escape(environment_label)}</b>. "
+                       "It is not shown on screen and never written to a file or a log.")
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.edit = QLineEdit(self)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setAccessibleName("API token")
+        intro.setBuddy(self.edit)
+        layout.addWidget(self.edit)
+        note = QLabel(where)
+        note.setWordWrap(True)
+        note.setAccessibleName("Where the token is kept")
+        layout.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Use this token")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(520, self.sizeHint().height())
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, environment_label: str, where: str) -> str | None:
+        """The pasted token (stripped), or None when cancelled or empty."""
+        dialog = cls(parent, environment_label, where)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            return dialog.edit.text().strip() or None
+        finally:
+            dialog.edit.clear()
+            dialog.deleteLater()
+
+
+class AboutDialog(QDialog):
+    """About Register Desktop: versions and where the reference data came from; copies the diagnostics."""
+
+    def __init__(self, parent: QWidget | None, text_html: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About Register Desktop")
+        layout = QVBoxLayout(self)
+        from desktop.ui.theme import icon
+
+        top = QHBoxLayout()
+        logo = QLabel()
+        logo.setPixmap(icon("app").pixmap(64, 64))
+        logo.setAccessibleName("Register Desktop icon")
+        top.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        self.text = QLabel(text_html)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAccessibleName("About")
+        top.addWidget(self.text, 1)
+        layout.addLayout(top)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = buttons.addButton("&Copy diagnostics", QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.setToolTip("Versions, system, keychain, proxy and certificates for your IT desk; "
+                                    "never tokens or personal data")
+        self.choice = "close"
+        self.copy_button.clicked.connect(self._copy)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def _copy(self) -> None:
+        self.choice = "copy"
+        self.accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, text_html: str) -> str:
+        """"copy" when the user asked to copy the diagnostics, else "close"."""
+        dialog = cls(parent, text_html)
+        dialog.exec()
+        choice = dialog.choice
+        dialog.deleteLater()
+        return choice
+
+
+def open_local_file(path: Path) -> bool:
+    """Open a file the app wrote (a receipt) in the program the system uses for it."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 
 
 class TextDialog:

@@ -585,6 +585,11 @@ class MappingPage(QWidget):
         mapper = ValueMapper(self._template, self._code_lists, self._options, self._today())
         return mapper.value_rows(field_name, self._raw.column(src).tolist())
 
+    def set_code_lists(self, code_lists: CodeLists) -> None:
+        """Reference data refreshed from Register: suggestions, value mapping and the guide use it from now on."""
+        self._code_lists = code_lists
+        self.guide.set_sources(self._template, code_lists)
+
     def set_busy(self, busy: bool) -> None:
         self.table.setEnabled(not busy)
         self.values_box.setEnabled(not busy)
