@@ -97,7 +97,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from desktop.core.config import AppConfig
     from desktop.core.samples import sample_path
-    from desktop.ui.dialogs import AboutDialog, ErrorReportDialog, FixAllDialog, MessageDialog, TokenDialog
+    from desktop.ui.dialogs import (
+        AboutDialog,
+        DeleteDataDialog,
+        ErrorReportDialog,
+        FixAllDialog,
+        MessageDialog,
+        TokenDialog,
+    )
     from desktop.ui.main_window import MainWindow
     from desktop.ui.pages.mapping_page import MappingModel
     from desktop.ui.proxies import RowFilter
@@ -258,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         guide.search.setText("disab")
         shot("help-field-guide-search")
         guide.close()
+        purge_dialog = DeleteDataDialog(w)
+        purge_dialog.show()
+        purge_dialog.move(w.geometry().center() - QPoint(300, 220))
+        shot("file-delete-saved-data")
+        purge_dialog.close()
         w.help_menu.popup(w.mapToGlobal(w.menuBar().geometry().bottomLeft()) + QPoint(
             w.menuBar().actionGeometry(w.help_menu.menuAction()).x(), 0))
         shot("help-menu")

@@ -48,22 +48,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _setup_logging() -> None:
-    from desktop.core.paths import data_dir
+def _setup_logging() -> logging.Handler:
+    """The window's log: user-only, rotated, and redacted (``desktop.core.logs``: no token, no personal data)."""
+    from desktop.core.logs import install_redaction, setup_file_logging
 
-    try:
-        folder = data_dir() / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "register-desktop.log"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # user-only, like every file we write
-        os.close(fd)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    handler = setup_file_logging(logging.INFO)
+    install_redaction()  # also the last-resort handler (warnings on standard error)
+    return handler
+
+
+def _expire_old_data() -> None:
+    """What is past its retention period goes, once a start (``desktop.core.retention``; never raises)."""
+    from desktop.core.retention import expire
+
+    report = expire()
+    if report.removed_anything:  # counts only: the report's lines name files
+        logger.info("expired old data: %d upload batch(es), %d receipt(s), %d other file(s)", len(report.batches),
+                    len(report.receipts), sum(len(f) for f in report.files.values()))
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
 
     def start() -> None:
+        _expire_old_data()  # before recovery: an autosave past its period is not offered back
         recovering = window.offer_recovery()
         if args.file and not recovering:
             window.open_file(Path(args.file), args.sheet)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import UserFacingError
 from desktop.core.journal import Batch, ItemState, Journal
+from desktop.core.receipt import receipts_dir
 from desktop.core.upload import write_batch_receipt
 from desktop.ui import dialogs
-from desktop.ui.dialogs import MessageDialog, SaveFileDialog
+from desktop.ui.dialogs import Choice, MessageDialog, SaveFileDialog
 from desktop.ui.theme import name_corner_button
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ def batch_cells(b: Batch) -> list[str]:
 
 
 class HistoryDialog(QDialog):
-    """Every batch the journal holds, newest first; open or save a batch's receipt."""
+    """Every batch the journal holds, newest first; open, save or forget a batch's receipt."""
+
+    forgotten = Signal(int)  # a batch was deleted from the journal
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,11 +69,15 @@ class HistoryDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.open_button = QPushButton("&Open receipt")
         self.save_button = QPushButton("&Save receipt as…")
+        self.forget_button = QPushButton("&Forget this upload…")
+        self.forget_button.setToolTip("Delete the batch and the receipt the app kept from this computer")
         buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.forget_button, QDialogButtonBox.ButtonRole.DestructiveRole)
         buttons.rejected.connect(self.reject)
         self.open_button.clicked.connect(self.open_receipt)
         self.save_button.clicked.connect(self.save_receipt)
+        self.forget_button.clicked.connect(self.forget)
         layout.addWidget(buttons)
         self.batches: list[Batch] = []
         self.reload()
@@ -100,7 +107,7 @@ class HistoryDialog(QDialog):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # the file name takes what is left
         if self.batches:
             self.table.selectRow(0)
-        for w in (self.open_button, self.save_button):
+        for w in (self.open_button, self.save_button, self.forget_button):
             w.setEnabled(bool(self.batches))
 
     def select_batch(self, batch_id: int) -> None:
@@ -152,3 +159,39 @@ class HistoryDialog(QDialog):
         if target is None:
             return None
         return self._receipt(batch, target)
+
+    def forget(self) -> bool:
+        """Delete the selected batch from the journal (and the receipt the app kept), after saying what it means."""
+        batch = self.selected()
+        if batch is None:
+            return False
+        if batch.outstanding:
+            detail = (f"{batch.outstanding:,} row(s) of it have no answer from Register yet. Once it is forgotten, "
+                      "uploading this file again starts afresh: rows Register already holds come back as "
+                      "'already registered' rather than being created twice, but the app can no longer prove which "
+                      "of its rows it sent.")
+        else:
+            detail = "Its receipt kept by the app goes too; copies you saved elsewhere stay."
+        choice = MessageDialog.ask(
+            self, "Forget this upload?", f"Forget batch {batch.id} ({batch.meta.file_name}, "
+            f"{batch.meta.environment_label})? It cannot be undone.",
+            [Choice("forget", "Forget", QMessageBox.ButtonRole.DestructiveRole),
+             Choice("cancel", "Cancel", QMessageBox.ButtonRole.RejectRole)],
+            detail=detail, icon=QMessageBox.Icon.Warning, default="cancel")
+        if choice != "forget":
+            return False
+        try:
+            with Journal() as journal, journal.lock(batch.id):
+                journal.forget(batch.id)
+            receipt = Path(batch.receipt_path) if batch.receipt_path else None
+            if receipt is not None and receipt.parent == receipts_dir():
+                receipt.unlink(missing_ok=True)
+        except UserFacingError as exc:
+            MessageDialog.inform(self, exc.title, exc.message, icon=QMessageBox.Icon.Warning)
+            return False
+        except OSError as exc:
+            MessageDialog.inform(self, "Receipt not deleted", f"The batch is forgotten, but its receipt could not be "
+                                 f"deleted ({exc.strerror or type(exc).__name__}).", icon=QMessageBox.Icon.Warning)
+        self.forgotten.emit(batch.id)
+        self.reload()
+        return True

@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QUndoStack
@@ -59,6 +59,7 @@ from desktop.ui.commands import attach_undo
 from desktop.ui.dialogs import (
     AboutDialog,
     Choice,
+    DeleteDataDialog,
     ErrorReportDialog,
     MessageDialog,
     OpenFileDialog,
@@ -76,10 +77,12 @@ from desktop.ui.reports import write_error_report
 from desktop.ui.table_model import FrameTableModel
 from desktop.ui.theme import icon
 from desktop.ui.ui_state import UiState
-from desktop.ui.upload_panel import UploadPanel
 from desktop.ui.workflow import Loaded, Prepared, export_register_csv, load, prepare, reference_lists
 from desktop.validation.codelists import CodeLists
 from desktop.validation.template import load_template
+
+if TYPE_CHECKING:
+    from desktop.ui.upload_panel import UploadPanel
 
 logger = logging.getLogger(__name__)
 
@@ -191,11 +194,8 @@ class MainWindow(QMainWindow):
         self.export_page.export_csv_requested.connect(self.export_csv)
         self.export_page.export_report_requested.connect(self.export_report)
         self.export_page.back_requested.connect(lambda: self.go_to(REVIEW))
-        self.upload_panel = UploadPanel(self.jobs, store=credential_store, config=self.config)
-        self.upload_panel.running_changed.connect(self._upload_running)
-        self.upload_panel.answers_ready.connect(self._apply_answers)
-        self.upload_panel.history_requested.connect(self.show_history)
-        self.export_page.set_upload_widget(self.upload_panel)
+        self._credential_store = credential_store
+        self._upload_panel: UploadPanel | None = None  # built on first need: keeps the HTTP stack out of start-up
         for page in (self.open_page, self.mapping_page, self.review_page, self.export_page):
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
@@ -298,6 +298,9 @@ class MainWindow(QMainWindow):
         self.refresh_reference_action = self._action("Refresh reference &data from Register…", self.refresh_reference,
                                                      tip="Fetch Register's current code lists (asks the environment "
                                                          "chosen in the Upload step)")
+        self.delete_data_action = self._action("&Delete saved data…", self.delete_saved_data,
+                                               tip="Delete upload history, receipts, autosaved work, practice data and "
+                                                   "logs the app keeps")
         self.selftest_action = self._action("Run &self-test…", self.run_self_test,
                                             tip="Check that this installation works (no network)")
 
@@ -314,6 +317,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.close_file_action)
         file_menu.addSeparator()
         file_menu.addAction(self.history_action)
+        file_menu.addAction(self.delete_data_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
@@ -394,6 +398,8 @@ class MainWindow(QMainWindow):
         reachable = self._reachable()
         if step > reachable:
             step = reachable
+        if step == EXPORT:
+            _ = self.upload_panel  # built before it is shown
         self.stack.setCurrentIndex(step)
         self.steps.set_reachable(reachable)
         self.steps.set_current(step)
@@ -528,7 +534,8 @@ class MainWindow(QMainWindow):
         self.session = None
         self.model = None
         self.loaded = None
-        self.upload_panel.set_session(None)
+        if self._upload_panel is not None:
+            self._upload_panel.set_session(None)
 
     def close_file(self) -> None:
         if self._refuse_while_uploading("close the file"):
@@ -591,7 +598,8 @@ class MainWindow(QMainWindow):
         self.model.cells_changed.connect(self._cells_changed)
         self.model.edits_refused.connect(self._edits_refused)
         self.review_page.set_model(self.model)
-        self.upload_panel.set_session(result.session)
+        if self._upload_panel is not None:
+            self._upload_panel.set_session(result.session)
         self.go_to(REVIEW)
         self._update_status()
         if result.lost_edits:
@@ -629,7 +637,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ review
     def _cells_changed(self, rows: object) -> None:
         self._dirty = True
-        self.upload_panel.invalidate_plan()
+        if self._upload_panel is not None:
+            self._upload_panel.invalidate_plan()
         # saved at once, not on a timer: an edit must survive the process being killed a moment later
         self.autosave_now()
 
@@ -775,8 +784,54 @@ class MainWindow(QMainWindow):
 
         dialog = HistoryDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.forgotten.connect(lambda _batch: self.upload_panel.set_session(self.session))
         dialog.show()
         return dialog
+
+    def delete_saved_data(self) -> Any:
+        """File → Delete saved data: the core's purge, after a dialog that says what goes and what is kept."""
+        from desktop.core.logs import PrivateRotatingFileHandler
+        from desktop.core.retention import purge
+
+        if self._refuse_while_uploading("delete saved data"):
+            return None
+        answer = DeleteDataDialog.ask(self)
+        if answer is None:
+            return None
+        everything, days = answer
+        if self._upload_panel is not None:  # its trainees are in memory too: it restarts from the file, or empty
+            self._upload_panel.stop_practice()
+        for handler in logging.getLogger().handlers:  # the log file is reopened at the next line (Windows cannot
+            if isinstance(handler, PrivateRotatingFileHandler):  # delete a file that is open)
+                handler.close()
+        try:
+            report = purge(everything=everything, older_than_days=days)
+        except UserFacingError as exc:
+            self.show_error(exc)
+            return None
+        if self._dirty:
+            self.autosave_now()  # the work open now stays recoverable
+        if self._upload_panel is not None:
+            self._upload_panel.set_session(self.session)  # the plan and Register's answers follow the journal
+        lines = report.lines()
+        MessageDialog.inform(self, "Saved data deleted" if report.removed_anything else "Nothing deleted",
+                             "\n".join(lines[:1]), detail="\n".join(lines[1:]))
+        return report
+
+    @property
+    def upload_panel(self) -> UploadPanel:
+        """The Upload step's panel, built the first time it is needed (the Upload step, diagnostics, a refresh)."""
+        if self._upload_panel is None:
+            from desktop.ui.upload_panel import UploadPanel
+
+            panel = UploadPanel(self.jobs, store=self._credential_store, config=self.config)
+            panel.running_changed.connect(self._upload_running)
+            panel.answers_ready.connect(self._apply_answers)
+            panel.history_requested.connect(self.show_history)
+            self.export_page.set_upload_widget(panel)
+            self._upload_panel = panel
+            panel.set_session(self.session)
+        return self._upload_panel
 
     def _refuse_while_uploading(self, what: str) -> bool:
         if not self.uploading:
@@ -814,7 +869,7 @@ class MainWindow(QMainWindow):
         from desktop.core.upload import apply_api_findings
 
         session = self.session
-        if session is None or self.model is None or self.upload_panel.session is not session:
+        if session is None or self.model is None or self._upload_panel is None or self._upload_panel.session is not session:
             return
         apply_api_findings(session, findings)
         self.model.refresh_findings()
@@ -997,9 +1052,11 @@ class MainWindow(QMainWindow):
         if not self._may_discard():
             event.ignore()
             return
-        self.upload_panel.shutdown()
+        if self._upload_panel is not None:
+            self._upload_panel.shutdown()
         self.jobs.shutdown()
-        self.upload_panel.stop_practice()
+        if self._upload_panel is not None:
+            self._upload_panel.stop_practice()
         self._autosave_timer.stop()
         autosave.clear(self.autosave_file)
         self.ui_state.set_blob("window/geometry", self.saveGeometry())

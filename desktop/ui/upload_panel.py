@@ -419,11 +419,13 @@ class UploadPanel(QWidget):
         value = self.custom_url.text().strip() if name == "custom" else name
         if not value or value == self.config.environment:
             return
-        try:
+        self.config.environment = value
+        try:  # only the choice changes on disk: pacing and timeouts stay as the settings file has them
             from desktop.core.config import save_config
 
-            self.config.environment = value
-            save_config(self.config)
+            on_disk = load_config()
+            on_disk.environment = value
+            save_config(on_disk)
         except (OSError, ValueError) as exc:  # a read-only profile folder: the choice lasts this session
             logger.info("environment choice not saved (%s)", type(exc).__name__)
 

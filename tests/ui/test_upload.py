@@ -355,3 +355,31 @@ def test_time_left_follows_the_pace_and_leaves_out_paused_time():
     now[0] = 54.0
     assert t.seconds(4, 10) == pytest.approx(6 / 4 * 6)  # 6 active seconds for 4 rows, 6 left
     assert duration(59) == "59 s" and duration(61) == "1 min 01 s" and duration(3700) == "1 h 01 min"
+
+
+def test_the_upload_panel_is_built_only_when_needed(qtbot, window, make_file):
+    """Opening and reviewing a file builds no upload panel (the HTTP stack stays out of start-up); the step builds it."""
+    open_and_review(qtbot, window, make_file(people(1)))
+    assert window._upload_panel is None
+    window.go_to(EXPORT)
+    assert window._upload_panel is not None and window.upload_panel.isVisible()
+    assert window.upload_panel.session is window.session
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=10000)
+
+
+def test_every_upload_control_has_a_name_a_screen_reader_can_read(qtbot, make_window, make_file):
+    """Buttons have text; the environment box, address, token, plan, progress and result are named."""
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QProgressBar
+
+    w = make_window()
+    to_upload_step(qtbot, w, make_file(people(1)))
+    panel = w.upload_panel
+    panel.set_environment("custom", "")  # shows the address and token rows too
+    assert "Give the address of a Register API" in panel.plan_label.text()
+    unnamed = [b for b in panel.findChildren(QAbstractButton) if not (b.text().strip() or b.accessibleName())]
+    named = [panel.env_combo, panel.custom_url, panel.token_label, panel.plan_label, panel.progress,
+             panel.progress_label, panel.result_label, panel.connection_label]
+    unnamed += [c for c in named if not c.accessibleName()]
+    for kind in (QComboBox, QLineEdit, QProgressBar):
+        unnamed += [c for c in panel.findChildren(kind) if not c.accessibleName() and not isinstance(c.parent(), QComboBox)]
+    assert not unnamed, [type(c).__name__ for c in unnamed]

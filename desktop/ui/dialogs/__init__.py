@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -182,6 +184,93 @@ class AboutDialog(QDialog):
         choice = dialog.choice
         dialog.deleteLater()
         return choice
+
+
+class DeleteDataDialog(QDialog):
+    """File → Delete saved data: what goes, what is kept and why, with a preview before anything is removed."""
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        from desktop.core.paths import data_dir
+        from desktop.core.retention import RETENTION
+
+        self.setWindowTitle("Delete saved data")
+        layout = QVBoxLayout(self)
+        r = RETENTION
+        intro = QLabel(
+            f"<p>The app keeps, in its data folder (<code>{html.escape(str(data_dir()))}</code>):</p><ul>"
+            f"<li>the upload history and the receipts it wrote (finished uploads: {r.batches:g} days);</li>"
+            f"<li>your work in the window, saved for recovery after a crash ({r.autosave:g} days);</li>"
+            f"<li>the practice Register's trainees ({r.practice:g} days);</li>"
+            f"<li>its log, which holds no personal data ({r.logs:g} days).</li></ul>"
+            "<p>They are deleted by themselves after those periods. Delete them now:</p>")
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.everything = QRadioButton("&Everything listed above")
+        self.older = QRadioButton("&Only what is older than")
+        self.days = QSpinBox()
+        self.days.setRange(0, 3650)
+        self.days.setValue(int(r.autosave))
+        self.days.setSuffix(" days")
+        self.days.setAccessibleName("Days")
+        self.everything.setChecked(True)
+        row = QHBoxLayout()
+        row.addWidget(self.older)
+        row.addWidget(self.days)
+        row.addStretch(1)
+        layout.addWidget(self.everything)
+        layout.addLayout(row)
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        self.preview.setAccessibleName("What would be deleted")
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.preview)
+        kept = QLabel("<p><b>Always kept:</b> an upload that has not finished. Its record is what stops a row that "
+                      "may already have reached Register being sent a second time, so it stays until the upload is "
+                      "finished (upload the same file again) or forgotten on purpose. Settings, mapping profiles and "
+                      "files you saved elsewhere (exports, reports, receipts you saved) are never touched.</p>")
+        kept.setTextFormat(Qt.TextFormat.RichText)
+        kept.setWordWrap(True)
+        layout.addWidget(kept)
+        layout.addStretch(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.delete_button = buttons.addButton("&Delete", QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.delete_button.clicked.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        for signal in (self.everything.toggled, self.days.valueChanged):
+            signal.connect(self.update_preview)
+        self.update_preview()
+        self.resize(600, self.sizeHint().height())
+
+    def choice(self) -> tuple[bool, float | None]:
+        """(everything, older than days)."""
+        return (True, None) if self.everything.isChecked() else (False, float(self.days.value()))
+
+    def update_preview(self) -> None:
+        from desktop.core.errors import UserFacingError
+        from desktop.core.retention import purge
+
+        self.days.setEnabled(self.older.isChecked())
+        everything, days = self.choice()
+        try:
+            report = purge(everything=everything, older_than_days=days, dry_run=True)
+        except UserFacingError as exc:
+            self.preview.setText(f"{exc.title}: {exc.message}")
+            self.delete_button.setEnabled(False)
+            return
+        self.preview.setText("\n".join(report.lines()))
+        self.delete_button.setEnabled(report.removed_anything)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> tuple[bool, float | None] | None:
+        """(everything, older than days) to delete, or None when cancelled."""
+        dialog = cls(parent)
+        try:
+            return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
 
 
 def open_local_file(path: Path) -> bool:
