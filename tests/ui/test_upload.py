@@ -383,3 +383,34 @@ def test_every_upload_control_has_a_name_a_screen_reader_can_read(qtbot, make_wi
     for kind in (QComboBox, QLineEdit, QProgressBar):
         unnamed += [c for c in panel.findChildren(kind) if not c.accessibleName() and not isinstance(c.parent(), QComboBox)]
     assert not unnamed, [type(c).__name__ for c in unnamed]
+
+
+def test_an_unreachable_register_is_reported_and_nothing_is_lost(qtbot, make_window, make_file, monkeypatch, keychain):
+    """Connection refused: the test and the upload say so in words, and the rows stay ready to resume."""
+    import socket
+
+    from desktop.api.client import RetryPolicy
+    from desktop.ui import upload_panel
+
+    fast_retry = RetryPolicy(base_delay=0.01, max_delay=0.02)
+    real = upload_panel.make_client
+    monkeypatch.setattr(upload_panel, "make_client", lambda env, token, config: real(env, token, config, retry=fast_retry))
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    keychain.set_password(SERVICE, f"custom:127.0.0.1:{port}", TOKEN)
+    answer(monkeypatch, send="send")
+    told: list[str] = []
+    monkeypatch.setattr(MessageDialog, "inform", classmethod(lambda cls, parent, title, text, **kw: told.append(title)))
+    w = make_window()
+    w.upload_panel.set_environment("custom", f"http://127.0.0.1:{port}/api/v2026.1")
+    to_upload_step(qtbot, w, make_file(people(2)))
+    panel = w.upload_panel
+    with qtbot.waitSignal(panel.jobs.busy_changed, timeout=20000, check_params_cb=lambda busy: not busy):
+        panel.test_connection()
+    assert panel.connection_label.text().startswith("Cannot reach Register")
+    upload(qtbot, w)
+    assert told == ["Cannot reach Register"]
+    assert "Everything sent so far is recorded" in panel.result_label.text()
+    assert panel.plan_info.plan.to_send == 2 and panel.upload_button.isEnabled()
+    assert not w.model.read_only
