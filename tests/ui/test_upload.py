@@ -414,3 +414,26 @@ def test_an_unreachable_register_is_reported_and_nothing_is_lost(qtbot, make_win
     assert "Everything sent so far is recorded" in panel.result_label.text()
     assert panel.plan_info.plan.to_send == 2 and panel.upload_button.isEnabled()
     assert not w.model.read_only
+
+
+def test_closing_during_an_upload_asks_then_stops_it_cleanly(qtbot, make_window, make_file, monkeypatch):
+    """Close while uploading: asked first ("Keep uploading" keeps it); "Stop and close" stops after the request."""
+    w = make_window()
+    path = make_file(people(3))
+    to_upload_step(qtbot, w, path)
+    panel = w.upload_panel
+    panel.running_changed.connect(lambda running: panel.pause() if running else None)
+    panel.upload_button.click()
+    qtbot.waitUntil(lambda: panel._sim.stats.requests >= 1, timeout=10000)  # GET /info: the batch has begun
+    keys = iter(["cancel", "close"])
+    asked: list[str] = []
+    monkeypatch.setattr(MessageDialog, "ask", classmethod(
+        lambda cls, parent, title, text, choices, **kw: asked.append(title) or next(keys)))
+    w._may_discard = lambda: True
+    assert not w.close() and w.isVisible() and w.uploading  # kept uploading
+    assert w.close()
+    assert asked == ["Stop the upload and close?"] * 2
+    assert panel._sim is None  # the practice Register stopped after the job ended
+    with Journal() as j:
+        (batch,) = j.batches()
+    assert batch.outstanding == 3  # nothing was sent while paused; the next upload resumes it
