@@ -242,7 +242,7 @@ class DeleteDataDialog(QDialog):
         for signal in (self.everything.toggled, self.days.valueChanged):
             signal.connect(self.update_preview)
         self.update_preview()
-        self.resize(600, self.sizeHint().height())
+        self.resize(600, max(layout.totalHeightForWidth(600), 240))  # wrapped text measured at the width shown
 
     def choice(self) -> tuple[bool, float | None]:
         """(everything, older than days)."""
