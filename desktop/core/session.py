@@ -19,9 +19,10 @@ from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
 from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_findings, suggest_mapping
 from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore, choose_mapping
 from desktop.core.progress import CancelToken, Progress, no_progress
+from desktop.core.reference import current_code_lists
 from desktop.core.values import CODE as VALUE_MAPPED
 from desktop.core.values import KINDS, ValueMapper, ValueOptions, ValueRow, split_pieces
-from desktop.validation.codelists import CodeLists, bundled_code_lists
+from desktop.validation.codelists import CodeLists
 from desktop.validation.engine import Columns, RuleContext, RulePack
 from desktop.validation.findings import Finding, Findings, FindingSink, Severity
 from desktop.validation.packs import get_pack
@@ -96,7 +97,7 @@ class ImportSession:
         auto_profile: bool = True,
     ) -> ImportSession:
         template = load_template(template_version)
-        lists = code_lists or bundled_code_lists(template_version)
+        lists = code_lists or current_code_lists(template_version)  # refreshed from Register, else bundled
         chosen_profile = None
         if mapping is None:
             exact = exact_mapping(raw.headers, template)

@@ -60,11 +60,14 @@ from desktop.core.journal import FINAL, Batch, BatchMeta, Item, ItemState, Journ
 from desktop.core.paths import data_dir
 from desktop.core.progress import Cancelled, CancelToken, Progress, no_progress
 from desktop.core.receipt import Reconciliation, default_receipt_path, write_receipt
+from desktop.core.reference import (
+    cached_code_lists as cached_code_lists,  # re-exported for callers of this module
+)
+from desktop.core.reference import reference_cache_path
 from desktop.core.session import ImportSession
 from desktop.validation.codelists import (
     CodeLists,
     code_lists_from_api,
-    load_cached_code_lists,
     save_code_lists,
 )
 from desktop.validation.findings import Finding, Findings, Severity
@@ -677,10 +680,6 @@ def start_practice(*, state_file: Path | None = None, rate_limit: int = 100, win
     return sim, PRACTICE.with_base_url(base)
 
 
-def reference_cache_path(version: str) -> Path:
-    return data_dir() / "reference" / f"{version}.json"
-
-
 def refresh_reference_data(client: RegisterClient, base: CodeLists) -> CodeLists:
     """Fetch Register's current code lists, cache them per version (with today's date) and return them."""
     payload = client.reference_data()
@@ -689,13 +688,3 @@ def refresh_reference_data(client: RegisterClient, base: CodeLists) -> CodeLists
     return lists
 
 
-def cached_code_lists(version: str) -> CodeLists | None:
-    """The last refreshed lists for a version, or None (then the bundled lists apply)."""
-    path = reference_cache_path(version)
-    if not path.exists():
-        return None
-    try:
-        return load_cached_code_lists(path)
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
-        logger.warning("The cached reference data is damaged; using the bundled lists")
-        return None

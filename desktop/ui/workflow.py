@@ -18,12 +18,12 @@ import numpy as np
 from desktop.core.export import ExportResult, export_register_csv
 from desktop.core.loading import RawTable, read_table
 from desktop.core.mapping import Mapping
-from desktop.core.paths import data_dir
 from desktop.core.profiles import MappingProfile
 from desktop.core.progress import CancelToken, Progress
+from desktop.core.reference import current_code_lists, reference_cache_path
 from desktop.core.session import CLEARED_ON_EDIT, ImportSession
 from desktop.core.values import ValueOptions
-from desktop.validation.codelists import CodeLists, bundled_code_lists
+from desktop.validation.codelists import CodeLists
 from desktop.validation.findings import Findings
 
 __all__ = ["ExportResult", "Loaded", "Prepared", "export_register_csv", "load", "prepare", "reference_lists",
@@ -31,23 +31,14 @@ __all__ = ["ExportResult", "Loaded", "Prepared", "export_register_csv", "load", 
 
 
 def reference_cache_file(version: str) -> Path:
-    """Where the core caches refreshed lists (``desktop.core.upload.reference_cache_path``; a test keeps them equal)."""
-    return data_dir() / "reference" / f"{version}.json"
+    """Where refreshed lists are cached (the core decides: ``desktop.core.reference``)."""
+    return reference_cache_path(version)
 
 
 def reference_lists(version: str) -> CodeLists:
-    """The code lists the window checks against: the last ones refreshed from Register, else the bundled ones.
-
-    Reads only a local file, so starting the window never touches the network; the upload module
-    (and its HTTP client) is imported only when a refreshed copy exists.
-    """
-    if reference_cache_file(version).is_file():
-        from desktop.core.upload import cached_code_lists
-
-        cached = cached_code_lists(version)
-        if cached is not None:
-            return cached
-    return bundled_code_lists(version)
+    """The code lists the window checks against: the last ones refreshed from Register, else the
+    bundled ones — the same choice ``check``, ``export`` and ``upload`` make."""
+    return current_code_lists(version)
 
 
 @dataclass

@@ -104,7 +104,7 @@ def test_refreshing_reference_data_asks_fetches_from_practice_and_checks_the_fil
     assert "(api," in window.status_versions.text()
     assert "Reference data refreshed from Register" in window.statusBar().currentMessage()
     assert window.session.code_lists is window.code_lists
-    from desktop.core.upload import reference_cache_path
+    from desktop.core.reference import reference_cache_path
 
     assert reference_cache_file("v2026.1") == reference_cache_path("v2026.1")
     assert reference_cache_file("v2026.1").is_file()

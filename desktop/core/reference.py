@@ -1,0 +1,34 @@
+"""Which code lists apply: the last ones refreshed from Register (cached per version in the data
+folder), else the bundled ones. The window, ``check``, ``export`` and ``upload`` all ask here, so
+they never disagree. Reads only a local file: no network, and no HTTP library imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from desktop.core.paths import data_dir
+from desktop.validation.codelists import CodeLists, bundled_code_lists, load_cached_code_lists
+
+logger = logging.getLogger(__name__)
+
+
+def reference_cache_path(version: str) -> Path:
+    return data_dir() / "reference" / f"{version}.json"
+
+
+def cached_code_lists(version: str) -> CodeLists | None:
+    """The last refreshed lists for a version, or None (then the bundled lists apply)."""
+    path = reference_cache_path(version)
+    if not path.exists():
+        return None
+    try:
+        return load_cached_code_lists(path)
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        logger.warning("The cached reference data is damaged; using the bundled lists")
+        return None
+
+
+def current_code_lists(version: str) -> CodeLists:
+    return cached_code_lists(version) or bundled_code_lists(version)
