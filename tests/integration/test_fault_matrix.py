@@ -46,8 +46,8 @@ from desktop.core.config import AppConfig, save_config
 from desktop.core.journal import Journal
 from desktop.core.paths import data_dir
 from desktop.core.receipt import read_receipt_csv
-from tests.helpers import TODAY
-from tests.integration.test_upload import make_file
+from tests.helpers import TODAY, write_csv
+from tests.integration.test_upload import person
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +111,7 @@ class Result:
     unjournalled: list[str] = field(default_factory=list)  # POSTs that arrived with the row not 'sending'
     faults: int = 0
     requests: int = 0
+    rate_limited: int = 0  # 429s from the simulator's real limit (spurious ones count as faults)
     outcomes: Counter[str] = field(default_factory=Counter)
     confirmed_by: Counter[str] = field(default_factory=Counter)
     receipt_matches: bool = False
@@ -200,6 +201,14 @@ class FullDisk:
         return getattr(self._db, name)
 
 
+def make_file(folder: Path, n: int) -> Path:
+    """``n`` distinct trainees Register accepts (dates of birth spread over 33 years, so any ``n`` works)."""
+    rows = [person(i) for i in range(n)]
+    for i, r in enumerate(rows):
+        r["date_of_birth"] = (dt.date(1970, 1, 1) + dt.timedelta(days=97 * i % 12_000)).isoformat()
+    return write_csv(folder / "trainees.csv", rows)
+
+
 @contextmanager
 def _patched(mp: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     try:
@@ -249,6 +258,7 @@ def run_scenario(sc: Scenario, folder: Path, n: int = 16) -> Result:
                 mp.setenv("REGISTER_API_TOKEN", sim.issue_token())  # the user makes a new token in Register
         result.held = Counter(str(t["hesa_id"]) for t in sim.trainees())
         result.faults, result.requests = sim.stats.faults, sim.stats.requests
+        result.rate_limited = sim.stats.rate_limited
         held_ids = {t["trainee_id"] for t in sim.trainees()}
     with Journal() as j:
         batches = j.batches()
