@@ -358,7 +358,7 @@ def _spawn(path: Path, url: str) -> subprocess.Popen[bytes]:
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_sigkill_at_random_moments_then_resume(tmp_path, monkeypatch, capsys):
     """Five kills at seeded random moments (before, during, after requests and journal writes), then resume."""
-    n = 60
+    n = 100  # a run makes at most ~16 rows in the 0.25 s before its kill: five kills leave rows to send
     path = make_file(tmp_path, n)
     rng = random.Random(20261128)
     result = Result(Scenario("kill"), expected={str(HESA_BASE + i) for i in range(n)})
