@@ -23,7 +23,7 @@ from desktop.cli.common import add_today
 from desktop.core.config import load_config
 from desktop.core.errors import UsageError
 from desktop.core.journal import ItemState, Journal
-from desktop.core.progress import Cancelled, CancelToken
+from desktop.core.progress import Cancelled, CancelToken, format_duration
 from desktop.core.retention import expire
 from desktop.core.secrets import CredentialStore, default_store
 from desktop.core.upload import (
@@ -164,7 +164,7 @@ def _token(environment: Environment, store: CredentialStore, err: TextIO) -> str
 def _describe_plan(plan: Any, rate: int, per: float, err: TextIO) -> None:
     if plan.resuming:
         err.write(f"Resuming batch {plan.batch_id}: {plan.already_done} rows already have an outcome.\n")
-    eta = _duration(plan.estimated_seconds)
+    eta = format_duration(plan.estimated_seconds)
     err.write(f"{plan.to_send} rows to send to {plan.environment.label} ({plan.environment.base_url}); "
               f"about {eta} at {rate} requests per {per:g} s.\n")
 
@@ -220,7 +220,7 @@ class _ProgressPrinter:
         else:
             left = self.estimate * (remaining / max(1, total - self.first))
         pct = int(100 * done / total)
-        text = f"{done}/{total} rows ({pct}%), about {_duration(left)} left"
+        text = f"{done}/{total} rows ({pct}%), about {format_duration(left)} left"
         if self.tty:
             width = 30
             filled = int(width * done / total)
@@ -235,17 +235,6 @@ class _ProgressPrinter:
         if self.drawn:
             self.out.write("\n")
             self.drawn = False
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s"
-    hours, m = divmod(minutes, 60)
-    return f"{hours} h {m:02d} min"
 
 
 def _report(result: UploadResult, session: Any, err: TextIO) -> None:

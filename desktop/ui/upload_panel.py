@@ -47,7 +47,7 @@ from desktop.api.ratelimit import RateLimiter
 from desktop.core.config import AppConfig, load_config
 from desktop.core.errors import UserFacingError
 from desktop.core.journal import Batch, Item, ItemState, Journal
-from desktop.core.progress import CancelToken, Progress
+from desktop.core.progress import CancelToken, Progress, format_duration
 from desktop.core.receipt import Reconciliation
 from desktop.core.secrets import ENV_VAR, CredentialStore, TokenSource, default_store
 from desktop.core.session import ImportSession
@@ -153,17 +153,6 @@ def upload_work(session: ImportSession, environment: Environment, token: str | N
                                      on_row=on_row, account=config.account_name, apply_findings=False)
 
     return run
-
-
-def duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s"
-    hours, m = divmod(minutes, 60)
-    return f"{hours} h {m:02d} min"
 
 
 class TimeLeft:
@@ -578,7 +567,7 @@ class UploadPanel(QWidget):
                 parts.append("<p>No row is ready to send yet: fix the rows with errors first.</p>")
         else:
             per = f"{info.rate} requests per {info.per:g} s"
-            eta = "under a minute" if plan.estimated_seconds < 60 else f"about {duration(plan.estimated_seconds)}"
+            eta = "under a minute" if plan.estimated_seconds < 60 else f"about {format_duration(plan.estimated_seconds)}"
             what = "Resume: " if plan.resuming else ""
             pace = "Register's limit of" if (info.rate, info.per) == (100, 60.0) else "the configured rate of"
             parts.append(f"<p><b>{what}{plan.to_send:,} row(s) to send to {label}</b> — {eta} at {pace} {per}.")
@@ -707,7 +696,7 @@ class UploadPanel(QWidget):
         elif done >= total:
             self.progress_label.setText(f"All {total:,} rows answered — {live}. Checking them against Register…")
         else:
-            self.progress_label.setText(f"{done:,} of {total:,} rows — about {duration(left)} left — {live}.")
+            self.progress_label.setText(f"{done:,} of {total:,} rows — about {format_duration(left)} left — {live}.")
 
     def _pause_toggled(self, paused: bool) -> None:
         if self._pause is None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel
 from desktop.api.simulator import RegisterSimulator
 from desktop.core.config import AppConfig
 from desktop.core.journal import Journal
+from desktop.core.progress import format_duration as duration
 from desktop.core.receipt import read_receipt_csv
 from desktop.core.samples import sample_path
 from desktop.core.secrets import SERVICE, CredentialStore
@@ -20,7 +21,7 @@ from desktop.ui import dialogs
 from desktop.ui.dialogs import MessageDialog, SaveFileDialog, TokenDialog
 from desktop.ui.main_window import EXPORT, MainWindow
 from desktop.ui.ui_state import UiState
-from desktop.ui.upload_panel import TimeLeft, duration
+from desktop.ui.upload_panel import TimeLeft
 from tests.helpers import TODAY
 from tests.ui.conftest import open_and_review, trainee
 
