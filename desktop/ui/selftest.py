@@ -7,6 +7,7 @@ files, window state or autosaved session.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -57,5 +58,7 @@ def run() -> int:
     QTimer.singleShot(0, lambda: (window.open_file(sample_path()), poll.start()))
     QTimer.singleShot(TIMEOUT_MS, give_up)
     app.exec()
+    window.deleteLater()
+    shutil.rmtree(work, ignore_errors=True)
     print(f"window self-test: {result['why']}")  # noqa: T201 - read by the parent process
     return int(result["code"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -14,6 +15,7 @@ MAX_RECENT = 8
 class UiState:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or config_dir() / "window.ini"
+        _user_only(self.path)  # recent files name the user's files: no one else reads them
         self._s = QSettings(str(self.path), QSettings.Format.IniFormat)
 
     def recent_files(self) -> list[Path]:
@@ -47,3 +49,14 @@ class UiState:
 
     def sync(self) -> None:
         self._s.sync()
+        _user_only(self.path)
+
+
+def _user_only(path: Path) -> None:
+    """Create the settings file user-only (0600) before QSettings writes it, and keep it so."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        path.chmod(0o600)
+    except OSError:  # a read-only or odd folder: QSettings reports its own problems
+        pass
