@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from typing import Any, TextIO
 
 from desktop.cli.common import add_today, open_out, parse_today
@@ -41,9 +42,6 @@ def add_mapping_options(p: argparse.ArgumentParser) -> None:
 
 def open_session(args: argparse.Namespace) -> ImportSession:
     """Open FILE with the options common to check/export/upload (mapping options where present)."""
-    hook = getattr(args, "session_opener", None)
-    if hook is not None:
-        return hook(args)  # type: ignore[no-any-return]
     from desktop.core.profiles import load_profile
 
     profile = load_profile(args.mapping) if getattr(args, "mapping", None) else None
@@ -73,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             write_text(report, out, today_label=str(today or "today (UTC)"))
     finally:
-        if out is not __import__("sys").stdout:
+        if out is not sys.stdout:
             out.close()
     return 1 if report["summary"]["errors"] else 0
 
@@ -129,6 +127,7 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str) -> None:
         details.append(f"encoding {report['encoding']}")
     details.append(f"template {report['template_version']}")
     details.append(f"reference data {report['reference_data_version']}")
+    details.append(f"dates checked as of {today_label}")
     out.write("  " + ", ".join(details) + "\n")
     write_mapping(report, out)
     findings = report["findings"]
