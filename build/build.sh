@@ -3,7 +3,8 @@
 # Usage: sh build/build.sh
 set -e
 cd "$(dirname "$0")/.."
-. scripts/venv.sh requirements/dev.txt
+LOCK=requirements/dev.txt
+. scripts/venv.sh
 "$VENV_BIN/pyinstaller" build/desktop.spec --noconfirm --log-level WARN --workpath .pyinstaller --distpath dist
 du -sh dist/RegisterDesktop
 if [ -x dist/RegisterDesktop/register-desktop.exe ]; then CLI=dist/RegisterDesktop/register-desktop.exe; else CLI=dist/RegisterDesktop/register-desktop; fi

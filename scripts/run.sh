@@ -4,7 +4,8 @@
 # command line.
 set -e
 cd "$(dirname "$0")/.."
-. scripts/venv.sh requirements/app.txt
+LOCK=requirements/app.txt
+. scripts/venv.sh
 SAMPLE=$("$VENV_BIN/python" -c "from desktop.core.samples import sample_path; print(sample_path())")
 FILE="${1:-$SAMPLE}"
 if "$VENV_BIN/python" -c "import sys; from desktop.ui.app import display_available; sys.exit(0 if display_available() else 1)"; then

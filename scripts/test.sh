@@ -4,7 +4,8 @@
 # Arguments go to pytest; `sh scripts/test.sh -m "not bundle"` skips building the PyInstaller bundle.
 set -e
 cd "$(dirname "$0")/.."
-. scripts/venv.sh requirements/dev.txt
+LOCK=requirements/dev.txt
+. scripts/venv.sh
 "$VENV_BIN/python" -m ruff check desktop tests benchmarks build scripts
 "$VENV_BIN/lint-imports" --no-cache
 "$VENV_BIN/python" -m mypy desktop

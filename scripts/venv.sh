@@ -1,10 +1,11 @@
 # Sourced by scripts/test.sh, scripts/run.sh and build/build.sh (from the repository root):
-#   . scripts/venv.sh requirements/dev.txt
+#   LOCK=requirements/dev.txt
+#   . scripts/venv.sh
+# (a sourced file gets no arguments of its own in POSIX sh: the caller's are left to pytest)
 # Creates .venv with plain `python -m venv` when missing, installs exactly the versions of the
 # lock file given (every file checked against its hash, wheels only), then this project itself,
 # editable. Skips the install when .venv already holds that lock file's versions. Sets VENV_BIN.
 # The lock files are written by scripts/lock.sh; nothing here resolves a version.
-LOCK="$1"
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ] && [ ! -x .venv/Scripts/python.exe ]; then
     "$PY" -m venv .venv
