@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import import_module
+from typing import NoReturn
 
 from desktop import __version__
 from desktop.core.errors import UserFacingError
@@ -18,7 +19,7 @@ COMMANDS = ["check", "map", "export", "template", "upload", "token", "history", 
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageProblem(message, self.format_usage())
 
 
