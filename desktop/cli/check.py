@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop.cli.common import add_today, open_out, parse_today
 from desktop.core.errors import UsageError, UserFacingError
-from desktop.core.session import ImportSession
 
 if TYPE_CHECKING:
     from desktop.core.draft import MappingDraft
+    from desktop.core.session import ImportSession
 
 
 def register(sub: Any) -> None:
@@ -117,6 +117,8 @@ def _first(value: bool | None, default: bool | None) -> bool | None:
 
 def open_session(args: argparse.Namespace) -> ImportSession:
     """Open FILE with the options common to check/export/upload (mapping options where present)."""
+    from desktop.core.session import ImportSession
+
     return ImportSession.from_draft(open_draft(args))
 
 

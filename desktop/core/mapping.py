@@ -31,7 +31,7 @@ and ``check`` can name the column that probably holds a field it reports missing
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -398,7 +398,7 @@ class _Fit:
         label = self.template.field(field_name).label
         return f"the header '{source}' can mean {label} and its values{self._quoted(raw, source, field_name)} fit it"
 
-    def _ok(self, field_name: str, strict: bool = False):  # type: ignore[no-untyped-def]
+    def _ok(self, field_name: str, strict: bool = False) -> Callable[[str], bool]:
         f = self.template.field(field_name)
         kind = f.kind
         mapper = self.mapper
