@@ -213,6 +213,10 @@ class MainWindow(QMainWindow):
         self._autosave_timer.timeout.connect(self.autosave_now)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._changed)
+        for signal in (self.undo_stack.canUndoChanged, self.undo_stack.canRedoChanged,
+                       self.undo_stack.undoTextChanged, self.undo_stack.redoTextChanged,
+                       self.mapping_page.history_changed):
+            signal.connect(self._update_undo_actions)
         self.jobs.busy_changed.connect(self._busy_changed)
 
         self.open_page.set_recent(self.ui_state.recent_files())
@@ -254,14 +258,13 @@ class MainWindow(QMainWindow):
                                           tip="Every problem by row and field, as CSV or Excel")
         self.close_file_action = self._action("&Close file", self.close_file, QKeySequence.StandardKey.Close)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setIcon(QIcon.fromTheme("edit-undo", self.style().standardIcon(sp.SP_ArrowBack)))
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        # one Undo/Redo for the step on screen: the mapping's history on the Map step, the grid's elsewhere
+        self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo,
+                                        theme=("edit-undo", sp.SP_ArrowBack))
+        self.redo_action = self._action("&Redo", self.redo, theme=("edit-redo", sp.SP_ArrowForward))
         redo_keys = [QKeySequence("Ctrl+Y")]  # Windows users' redo everywhere, plus the platform's own
         redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if k not in redo_keys]
         self.redo_action.setShortcuts(redo_keys)
-        self.redo_action.setIcon(QIcon.fromTheme("edit-redo", self.style().standardIcon(sp.SP_ArrowForward)))
         self.find_action = self._action("&Find and replace…", self.open_find, QKeySequence.StandardKey.Find,
                                         tip="Find text in the grid and replace it (Ctrl+F)",
                                         theme=("edit-find", sp.SP_FileDialogContentsView))
@@ -415,6 +418,7 @@ class MainWindow(QMainWindow):
             self.review_page.grid.setFocus(Qt.FocusReason.OtherFocusReason)
         if step == MAP:
             self.mapping_page.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._update_undo_actions()
         self._update_title()
 
     def _reachable(self) -> int:
@@ -427,6 +431,41 @@ class MainWindow(QMainWindow):
     @property
     def step(self) -> int:
         return self.stack.currentIndex()
+
+    # ------------------------------------------------------------------ undo and redo
+    def _mapping_history(self) -> bool:
+        """Undo and Redo act on the mapping (the Map step is on screen and a file is read)."""
+        return self.step == MAP and self.loaded is not None
+
+    def undo(self) -> None:
+        if self._mapping_history():
+            self.mapping_page.undo()
+        elif not self.uploading:
+            self.undo_stack.undo()
+
+    def redo(self) -> None:
+        if self._mapping_history():
+            self.mapping_page.redo()
+        elif not self.uploading:
+            self.undo_stack.redo()
+
+    def _update_undo_actions(self, *_: object) -> None:
+        if self._mapping_history():
+            assert self.loaded is not None
+            draft = self.loaded.draft
+            can_undo, can_redo = draft.can_undo, draft.can_redo
+            undo_text, redo_text = draft.undo_text, draft.redo_text
+        else:
+            can_undo = self.undo_stack.canUndo() and not self.uploading
+            can_redo = self.undo_stack.canRedo() and not self.uploading
+            undo_text, redo_text = self.undo_stack.undoText(), self.undo_stack.redoText()
+        self.undo_action.setEnabled(can_undo)
+        self.redo_action.setEnabled(can_redo)
+        self.undo_action.setText(f"&Undo {undo_text}" if undo_text and can_undo else "&Undo")
+        self.redo_action.setText(f"&Redo {redo_text}" if redo_text and can_redo else "&Redo")
+        for action, text in ((self.undo_action, undo_text), (self.redo_action, redo_text)):
+            action.setIconText(action.text().split(" ", 1)[0].replace("&", ""))  # the toolbar keeps a short label
+            action.setToolTip(f"{action.iconText()}: {text}" if text else action.iconText())
 
     # ------------------------------------------------------------------ jobs
     def _run(self, kind: str, fn: Callable[[Progress, CancelToken], Any], label: str,
@@ -585,7 +624,26 @@ class MainWindow(QMainWindow):
         first = draft.history()[0][0]
         if mapping.columns != first.mapping.columns or options != first.options:
             self._dirty = True
+            self._remember_mapping()
         self._start_prepare(mapping, options, edits)
+
+    def _remember_mapping(self) -> None:
+        """The user changed the mapping: the next file with these columns opens with it, without
+        anyone having to think of "Save as profile" (issue 15)."""
+        if self.loaded is None or self.loaded.mapping.is_template_exact:
+            return  # Register's own layout needs no mapping
+        draft = self.loaded.draft
+        stem = self.current_file.stem if self.current_file else "My export"
+        name = draft.profile.name if draft.profile is not None else stem
+        profile = draft.to_profile(name, description="Remembered when you continued from the Map step.")
+        try:
+            _path, name = ProfileStore().remember(profile)
+        except UserFacingError as exc:
+            self.statusBar().showMessage(f"Your mapping could not be remembered: {exc.message}", 10000)
+            return
+        except ValueError:  # a name pydantic refuses: nothing to remember it by
+            return
+        self.statusBar().showMessage(f"Mapping remembered as '{name}': files with these columns open with it.", 10000)
 
     def _start_prepare(self, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str]) -> None:
         assert self.loaded is not None
@@ -632,8 +690,9 @@ class MainWindow(QMainWindow):
         except ValueError as exc:  # pydantic: a name it cannot take
             self.show_error(UserFacingError(str(exc).splitlines()[0], title="Profile not saved"))
             return
-        self.statusBar().showMessage(f"Mapping saved as profile '{name}': files with these columns will open "
-                                     f"with it ({path}).", 10000)
+        self.statusBar().showMessage(f"Mapping saved as profile '{name}': files with these columns open with it.",
+                                     10000)
+        logger.info("profile saved in %s", path.parent)
 
     # ------------------------------------------------------------------ review
     def _cells_changed(self, rows: object) -> None:
@@ -847,8 +906,7 @@ class MainWindow(QMainWindow):
         self.uploading = running
         if self.model is not None:
             self.model.set_read_only(running)
-        self.undo_action.setEnabled(not running and self.undo_stack.canUndo())
-        self.redo_action.setEnabled(not running and self.undo_stack.canRedo())
+        self._update_undo_actions()
         rp = self.review_page
         for a in (rp.cut_action, rp.paste_action, rp.clear_action, rp.fill_down_action, self.fix_all_action,
                   self.open_action, self.close_file_action, self.refresh_reference_action):
