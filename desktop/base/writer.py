@@ -210,10 +210,10 @@ def open_output(path: str | Path, *, private: bool = False, binary: bool = False
     """
     target = _classify(path)
     if target.kind in ("stream", "special"):
-        with _open_straight(target, binary, encoding, newline) as fh:
-            yield fh
+        with _open_straight(target, binary, encoding, newline) as straight:
+            yield straight
         return
-    make_folder(target.path.parent if str(target.path.parent) else Path("."), private=private)
+    make_folder(target.path.parent, private=private)
     try:
         fd, tmp = _create_temp(target.path, private)
     except OSError as exc:

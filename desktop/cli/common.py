@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TextIO, cast
 
 from desktop.base.writer import open_output
 from desktop.core.errors import UsageError
@@ -36,4 +36,4 @@ def output(path: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     with open_output(path, newline="") as fh:
-        yield fh
+        yield cast("TextIO", fh)

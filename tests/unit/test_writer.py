@@ -223,9 +223,14 @@ def test_a_failed_write_removes_the_temporary_file_and_keeps_the_old_target(tmp_
 def test_an_error_while_producing_the_data_keeps_the_old_target(tmp_path):
     target = tmp_path / "report.json"
     target.write_text("old")
-    with pytest.raises(RuntimeError), open_output(target) as fh:
-        fh.write("half a report")
-        raise RuntimeError("stopped")
+
+    def produce() -> None:
+        with open_output(target) as fh:
+            fh.write("half a report")
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        produce()
     assert target.read_text() == "old" and leftovers(tmp_path) == []
 
 
