@@ -31,7 +31,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from desktop.core.loading import RawTable
 from desktop.core.mapping import REGISTER_REPORT_COLUMNS, Mapping
@@ -296,7 +295,7 @@ def _untrimmed_cells(raw: RawTable, mapping: Mapping, template: Template, pack: 
     for rule in pack.rules:  # row rules only: the duplicate rule is the same either way
         rule.check(as_read, ctx, before)
         rule.check(as_sent, ctx, after)
-    return _compare(cells, local, before.findings().frame, after.findings().frame, raw.source_rows)
+    return _compare(cells, local, before.findings(), after.findings(), raw.source_rows)
 
 
 def _literal_columns(raw: RawTable, mapping: Mapping, template: Template, positions: np.ndarray) -> Columns:
@@ -313,29 +312,27 @@ def _literal_columns(raw: RawTable, mapping: Mapping, template: Template, positi
     return Columns(data, len(positions))
 
 
-def _compare(cells: list[_Cell], local: dict[int, int], before: pd.DataFrame, after: pd.DataFrame,
+def _compare(cells: list[_Cell], local: dict[int, int], before: Findings, after: Findings,
              source_rows: np.ndarray) -> Findings:
-    """What changes when Register reads the cells untrimmed: new errors (by Register's message) and
-    new warnings (by rule) per row and field."""
-    old_messages: dict[int, set[str]] = {}
-    old_warnings: set[tuple[int, str, str]] = set()
-    for row, field, severity, code, register in zip(before["row"], before["field"], before["severity"], before["code"],
-                                                    before["register_message"], strict=True):
-        if severity == "error" and isinstance(register, str):
-            old_messages.setdefault(int(row), set()).add(register)
-        elif severity == "warning":
-            old_warnings.add((int(row), field, code))
-    new_errors: dict[int, dict[str, list[str]]] = {}
-    new_warnings: dict[tuple[int, str], str] = {}
-    for row, field, severity, code, message, register in zip(after["row"], after["field"], after["severity"], after["code"],
-                                                             after["message"], after["register_message"], strict=True):
-        row = int(row)
-        if severity == "error" and isinstance(register, str) and register not in old_messages.get(row, set()):
-            by_field = new_errors.setdefault(row, {})
-            if register not in by_field.setdefault(field, []):
-                by_field[field].append(register)
-        elif severity == "warning" and (row, field, code) not in old_warnings:
-            new_warnings.setdefault((row, field), message)
+    """What changes when Register reads the cells untrimmed: the errors (with Register's message) and
+    warnings of rules that did not fire on the cell as the app reads it. A value that is wrong either
+    way ('Female ' for sex) is not the space's fault: the app reports it already."""
+    old: set[tuple[int | None, str | None, str]] = {(f.row, f.field, f.code) for f in before if f.severity is not Severity.INFO}
+    new_errors: dict[int, dict[str | None, list[str]]] = {}
+    new_warnings: dict[tuple[int, str | None], str] = {}
+    wrong_anyway: set[tuple[int, str | None]] = set()
+    for f in after:
+        row = f.row or 0
+        if (f.row, f.field, f.code) in old:
+            if f.severity is Severity.ERROR:
+                wrong_anyway.add((row, f.field))
+            continue
+        if f.severity is Severity.ERROR and f.register_message:
+            by_field = new_errors.setdefault(row, {}).setdefault(f.field, [])
+            if f.register_message not in by_field:
+                by_field.append(f.register_message)
+        elif f.severity is Severity.WARNING:
+            new_warnings.setdefault((row, f.field), f.message)
 
     items: list[Finding] = []
     accepted: dict[str, list[_Cell]] = {}
@@ -355,6 +352,8 @@ def _compare(cells: list[_Cell], local: dict[int, int], before: pd.DataFrame, af
                         value=cell.value, register_message=m,
                         message=f"Register would reject '{shown(cell.value)}' because of {_around(cell.value)} "
                                 f"before or after it (\"{shown(m)}\"). {_REPAIRED}; {_YOURSELF}."))
+            elif (row, cell.field) in wrong_anyway:
+                continue  # the app already reports the value itself
             elif (warning := new_warnings.get((row, cell.field))) is not None:
                 items.append(Finding(
                     code="cell.untrimmed", row=cell.position, field=cell.field, severity=Severity.WARNING,

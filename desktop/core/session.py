@@ -78,7 +78,7 @@ class ImportSession:
         for exactly these headers (``auto_profile``), else the suggested mapping.
 
         Values are mapped (``ValueOptions``) when ``map_values`` is True, or, when it is None,
-        whenever the file is not in Register's template shape: a file in Register's template is
+        whenever the headers are not the template's own: a file in Register's template is
         checked exactly as Register would read it (and, ``as_uploaded``, as its upload page would).
         """
         raw = read_table(path, sheet=sheet, limits=limits)
@@ -119,8 +119,7 @@ class ImportSession:
             if value_options is None and choice.value_options is not None and map_values is not False:
                 value_options = choice.value_options
         if value_options is None:
-            literal = mapping.is_template_exact or is_template_shaped(raw.headers, template)
-            wanted = (not literal) if map_values is None else map_values
+            wanted = (not mapping.is_template_exact) if map_values is None else map_values
             value_options = ValueOptions() if wanted else ValueOptions.off()
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
                       mapping=mapping, columns=Columns({}, raw.n_rows), today=today,
