@@ -289,6 +289,17 @@ def matches_status(rec: Mapping[str, Any], status: str, today: dt.date) -> bool:
 
 
 # ---------------------------------------------------------------------- requests
+def endpoint_of(method: str, rest: list[str]) -> str:
+    """``"PUT /trainees/{id}"``: the endpoint a request reached, ids replaced by their names."""
+    names = ("{id}", "{child_id}")
+    parts = list(rest)
+    if len(parts) >= 2 and parts[0] == "trainees":
+        parts[1] = names[0]
+        if len(parts) >= 4:
+            parts[3] = names[1]
+    return f"{method} /{'/'.join(parts)}"
+
+
 def handle(sim: RegisterSimulator, method: str, rest: list[str], headers: Mapping[str, str],
            body: bytes) -> _Reply:
     """Every ``/trainees/{trainee_id}[/…]`` request (``rest`` starts with ``trainees``, id)."""

@@ -111,6 +111,8 @@ class SimulatorStats:
     rejected: int = 0
     faults: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
+    #: requests per endpoint, e.g. "PUT /trainees/{id}" (sim_year.endpoint_of), for tests and figures
+    by_endpoint: dict[str, int] = field(default_factory=dict)
 
 
 class RegisterSimulator:
@@ -307,6 +309,8 @@ class RegisterSimulator:
         version, rest = segments[1], segments[2:]
         with self._lock:
             sim_year.advance(self)  # TRNs and awards that are due by now
+            endpoint = sim_year.endpoint_of(method, rest)
+            self.stats.by_endpoint[endpoint] = self.stats.by_endpoint.get(endpoint, 0) + 1
         if rest == ["reference-data"] and method == "GET":
             if version != API_VERSION:
                 return _not_found("Not found")

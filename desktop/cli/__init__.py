@@ -14,7 +14,8 @@ from desktop import __version__
 from desktop.core.errors import UserFacingError
 
 # module names under desktop.cli, in the order shown by --help
-COMMANDS = ["check", "map", "export", "template", "upload", "token", "history", "purge", "simulator", "selftest"]
+COMMANDS = ["check", "map", "export", "template", "upload", "sync", "actions", "token", "history", "purge", "simulator",
+            "selftest"]
 
 
 class _Parser(argparse.ArgumentParser):
