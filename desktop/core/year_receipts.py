@@ -25,6 +25,8 @@ from desktop.core.safety import safe_cell
 if TYPE_CHECKING:  # pragma: no cover
     from desktop.core.action_files import ActionFile
     from desktop.core.actions import ActionRunResult
+    from desktop.core.session import ImportSession
+    from desktop.core.sync import SyncResult
 
 ACTION_COLUMNS = ["row", "identifier", "trainee_id", "action", "outcome", "state_before", "state_after",
                   "register_message", "what_to_do", "confirmed_by"]
@@ -75,6 +77,50 @@ def write_action_receipt(result: ActionRunResult, action_file: ActionFile, envir
               ("Rows", counts or "none"),
               ("Requests", f"{result.counter.reads} reads, {result.counter.total_writes} changes")]
     return write_table(target, header, ACTION_COLUMNS, rows)
+
+
+def write_sync_receipt(result: SyncResult, session: ImportSession, environment_label: str, *,
+                       path: Path | None = None) -> Path:
+    """One line per field changed (before → after) and per request with its outcome; then the rest."""
+    target = path or receipts_dir() / f"sync-{result.run_id}-{_stamp()}.csv"
+    plan = result.plan
+    answers: dict[tuple[int, str], list[object]] = {}
+    for o in result.outcomes:
+        answers.setdefault((o.position, o.request), []).append(o)
+    rows: list[list[str]] = []
+    request_of = {"degree": "change_degree", "placement": "add_placement"}
+    for item in sorted(plan.items, key=lambda i: i.source_row):
+        if item.status in ("new",):
+            for o in answers.get((item.position, "create"), []):
+                rows.append([str(item.source_row), getattr(o, "trainee_id", None) or "", "new", "", "", "",
+                             "create", OUTCOME_WORDS.get(getattr(o, "outcome", ""), ""),
+                             " | ".join(getattr(o, "messages", ()))])
+            continue
+        if item.status != "changed":
+            rows.append([str(item.source_row), item.trainee_id or "", item.status, "", "", "", "", "", item.note])
+            continue
+        for c in item.changes:
+            kind = ("update" if not (c.field.startswith("placement_") or c.field in
+                                     ("uk_degree", "non_uk_degree", "degree_subject", "degree_grade",
+                                      "degree_graduation_year", "awarding_institution", "degree_country"))
+                    else request_of["placement" if c.field.startswith("placement_") else "degree"])
+            if kind == "change_degree" and item.degree_id is None:
+                kind = "add_degree"
+            done = answers.get((item.position, kind)) or answers.get((item.position, "update")) or []
+            outcome = getattr(done[0], "outcome", "") if done else "not sent"
+            rows.append([str(item.source_row), item.trainee_id or "", "changed", c.field, c.before, c.after, kind,
+                         OUTCOME_WORDS.get(outcome, outcome),
+                         " | ".join(m for o in done for m in getattr(o, "messages", ()))])
+    for a in plan.absent:
+        rows.append(["", a.trainee_id, "in Register only (kept)", "", "", "", "", "", f"state {a.state}"])
+    c = plan.counts
+    header = [("Receipt for sync run", str(result.run_id)), ("Environment", environment_label),
+              ("Written (UTC)", utc_now()), ("File", Path(session.raw.path).name), ("App version", __version__),
+              ("Rows", f"{c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, {c['locked']} locked, "
+                       f"{c['ambiguous']} to do in Register, {c['invalid']} with errors; {c['in_register_only']} in "
+                       "Register but not in the file"),
+              ("Requests", f"{result.counter.reads} reads, {result.counter.total_writes} changes")]
+    return write_table(target, header, SYNC_COLUMNS, rows)
 
 
 def _counts(outcomes: Sequence[object]) -> dict[str, int]:
