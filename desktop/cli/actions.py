@@ -27,8 +27,10 @@ HELP = {
 }
 
 
-def register(sub: Any) -> None:
-    for kind in ACTIONS:
+def register_kind(sub: Any, kind: str) -> None:
+    """The command of one action (``withdraw``, ``defer`` and ``recommend`` are modules of their own,
+    so each imports only itself and this module)."""
+    if kind in ACTIONS:
         p: argparse.ArgumentParser = sub.add_parser(kind, help=HELP[kind])
         p.add_argument("file", help=f"CSV, XLSX, XLS or ODS file (template: register-desktop template --kind {kind})")
         add_connection_options(p)
