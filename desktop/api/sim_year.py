@@ -114,8 +114,9 @@ def text(value: Any) -> str | None:
 
 
 def is_school(sim: RegisterSimulator, urn: str | None) -> bool:
-    return bool(urn) and bool(_SIX_DIGITS.fullmatch(urn or "")) and 100000 <= int(urn or 0) <= 149999 \
-        and urn not in sim.unknown_urns
+    if not urn or not _SIX_DIGITS.fullmatch(urn):
+        return False
+    return 100000 <= int(urn) <= 149999 and urn not in sim.unknown_urns
 
 
 def school(urn: str) -> dict[str, str]:
@@ -155,7 +156,7 @@ def new_record(sim: RegisterSimulator, data: Mapping[str, Any], *, seq: int) -> 
             urn = text(p.get("urn")) or None
             name = text(p.get("name")) or None
             if urn in SPECIAL_URNS and not name:
-                name = load_facts().not_applicable_urns.get(urn or "")
+                name = load_facts().not_applicable_urns.get(urn)
             rec["placements"].append(_store_placement(sim, urn, name, None, now, None))
     if sim.trn_after is not None:
         rec["_trn_due"] = sim.clock() + sim.trn_after
@@ -585,6 +586,7 @@ def _same_degree(new: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
 
 def _store_placement(sim: RegisterSimulator, urn: str | None, name: str | None, postcode: str | None, now: str,
                      old: dict[str, Any] | None) -> dict[str, Any]:
+    address: str | None
     if urn and is_school(sim, urn):
         s = school(urn)
         name, postcode = s["name"], s["postcode"]

@@ -141,7 +141,8 @@ class TraineeApi:
             if body is None:
                 return
             items = body.get("data")
-            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            raw_meta = body.get("meta")
+            meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
             if not isinstance(items, list):
                 raise self.client._unreadable("GET", "trainees", 200)
             for item in items:

@@ -121,6 +121,18 @@ class ActionRunResult:
                                                              Outcome.INVALID, Outcome.UNKNOWN))
 
 
+@dataclass(frozen=True)
+class _Base:
+    position: int
+    source_row: int
+    trainee_id: str
+    state_before: str
+
+    def outcome(self, *, outcome: str, **more: Any) -> ActionOutcome:
+        return ActionOutcome(self.position, self.source_row, outcome, trainee_id=self.trainee_id,
+                             state_before=self.state_before, **more)
+
+
 def applied(kind: str, rec: TraineeRecord, body: dict[str, Any]) -> bool:
     """Does Register's record show this very action (after a lost answer, or done elsewhere)?"""
     def same(key: str, sent: str) -> bool:
@@ -309,21 +321,20 @@ def _emit(result: ActionRunResult, on_row: Callable[[ActionOutcome], None] | Non
 def _one(kind: str, r: ActionRow, rec: TraineeRecord, row_key: str, body_hash: str, api: TraineeApi,
          finder: TraineeFinder, log: RequestLog, run_id: int | None, today: dt.date, settle: float, dry_run: bool,
          counter: Counter) -> ActionOutcome:
-    base = {"position": r.position, "source_row": r.source_row, "trainee_id": rec.trainee_id,
-            "state_before": rec.state}
+    base = _Base(r.position, r.source_row, rec.trainee_id, rec.state)
     if applied(kind, rec, r.body):
         if not dry_run:
             log.record(run_id=run_id, trainee_id=rec.trainee_id, kind=kind, body_hash=body_hash, state="already",
                        row_key=row_key, source_row=r.source_row, confirmed_by="register")
-        return ActionOutcome(**base, outcome=Outcome.ALREADY, state_after=rec.state, confirmed_by="register",
+        return base.outcome(outcome=Outcome.ALREADY, state_after=rec.state, confirmed_by="register",
                              advice=f"Register already shows this trainee {VERB[kind]} with this date; nothing sent.")
     problem = precheck(kind, rec, r.body, today)
     if problem is not None:
         outcome, messages, advice = problem
-        return ActionOutcome(**base, outcome=outcome, register_messages=tuple(messages), advice=advice,
+        return base.outcome(outcome=outcome, register_messages=tuple(messages), advice=advice,
                              state_after=rec.state)
     if dry_run:
-        return ActionOutcome(**base, outcome=Outcome.WOULD_SEND, state_after=rec.state)
+        return base.outcome(outcome=Outcome.WOULD_SEND, state_after=rec.state)
     client = api.client
     request_id: int | None = None
     failures = 0
@@ -362,9 +373,9 @@ def _one(kind: str, r: ActionRow, rec: TraineeRecord, row_key: str, body_hash: s
             again = finder.get(rec.trainee_id, fresh=True)
             if again is not None and applied(kind, again, r.body):
                 log.settle(request_id, "done", confirmed_by="lookup")
-                return ActionOutcome(**base, outcome=Outcome.DONE, state_after=again.state, confirmed_by="lookup")
+                return base.outcome(outcome=Outcome.DONE, state_after=again.state, confirmed_by="lookup")
             if again is None or failures >= MAX_ATTEMPTS or precheck(kind, again, r.body, today) is not None:
-                return ActionOutcome(**base, outcome=Outcome.UNKNOWN, state_after=again.state if again else None,
+                return base.outcome(outcome=Outcome.UNKNOWN, state_after=again.state if again else None,
                                      advice="Register's answer was lost and the trainee does not show the change yet; "
                                             "run the command again later to check (nothing will be sent twice).")
             rec = again
@@ -372,24 +383,24 @@ def _one(kind: str, r: ActionRow, rec: TraineeRecord, row_key: str, body_hash: s
         return _answer(kind, res, base, log, request_id, rec)
 
 
-def _answer(kind: str, res: Result, base: dict[str, Any], log: RequestLog, request_id: int | None,
+def _answer(kind: str, res: Result, base: _Base, log: RequestLog, request_id: int | None,
             rec: TraineeRecord) -> ActionOutcome:
     assert request_id is not None
     if res.ok:
         log.settle(request_id, "done", http_status=res.status_code, confirmed_by="answer")
         state = res.data.get("state") if isinstance(res.data, dict) else None
-        return ActionOutcome(**base, outcome=Outcome.DONE, state_after=state, http_status=res.status_code,
+        return base.outcome(outcome=Outcome.DONE, state_after=state, http_status=res.status_code,
                              confirmed_by="answer")
     if res.kind == ResultKind.NOT_FOUND:
         log.settle(request_id, "not_found", http_status=res.status_code, messages=res.texts)
-        return ActionOutcome(**base, outcome=Outcome.NOT_FOUND, register_messages=res.texts, http_status=res.status_code,
+        return base.outcome(outcome=Outcome.NOT_FOUND, register_messages=res.texts, http_status=res.status_code,
                              advice="Register no longer finds this trainee for your organisation.")
     if res.kind == ResultKind.STATE:
         log.settle(request_id, "refused", http_status=res.status_code, messages=res.texts)
-        return ActionOutcome(**base, outcome=Outcome.REFUSED, register_messages=res.texts, http_status=res.status_code,
+        return base.outcome(outcome=Outcome.REFUSED, register_messages=res.texts, http_status=res.status_code,
                              advice=state_advice(kind, rec.state))
     log.settle(request_id, "rejected", http_status=res.status_code, messages=res.texts)
-    return ActionOutcome(**base, outcome=Outcome.REJECTED, register_messages=res.texts, http_status=res.status_code,
+    return base.outcome(outcome=Outcome.REJECTED, register_messages=res.texts, http_status=res.status_code,
                          advice="Register did not accept the request: correct the row and run the command again.")
 
 

@@ -524,10 +524,15 @@ class _Sender:
             want = item.placement_counts.get(urn, 0) + added[urn]
             body = dict(p)
             target = f"{urn}#{want}"  # the n-th placement at this URN: never a second one for one row
-            res = self.send(item, "add_placement", body,
-                            lambda before_send, body=body: self.api.add_placement(tid, body, before_send=before_send),
-                            lambda urn=urn, want=want: self._placements_at(tid, urn) >= want, target=target)
+            res = self.send(item, "add_placement", body, self._add_placement_call(tid, body),
+                            self._placement_check(tid, urn, want), target=target)
             self._outcome(item, "add_placement", res, target=urn)
+
+    def _add_placement_call(self, tid: str, body: dict[str, Any]) -> Callable[..., Result]:
+        return lambda before_send: self.api.add_placement(tid, body, before_send=before_send)
+
+    def _placement_check(self, tid: str, urn: str, want: int) -> Callable[[], bool]:
+        return lambda: self._placements_at(tid, urn) >= want
 
     def _has_degree(self, tid: str, degree: dict[str, Any]) -> bool:
         held = self.api.degrees(tid) or []

@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop import __version__
 from desktop.core.journal import utc_now
@@ -84,7 +84,7 @@ def write_sync_receipt(result: SyncResult, session: ImportSession, environment_l
     """One line per field changed (before → after) and per request with its outcome; then the rest."""
     target = path or receipts_dir() / f"sync-{result.run_id}-{_stamp()}.csv"
     plan = result.plan
-    answers: dict[tuple[int, str], list[object]] = {}
+    answers: dict[tuple[int, str], list[Any]] = {}
     for o in result.outcomes:
         answers.setdefault((o.position, o.request), []).append(o)
     rows: list[list[str]] = []
@@ -113,12 +113,12 @@ def write_sync_receipt(result: SyncResult, session: ImportSession, environment_l
                          " | ".join(m for o in done for m in getattr(o, "messages", ()))])
     for a in plan.absent:
         rows.append(["", a.trainee_id, "in Register only (kept)", "", "", "", "", "", f"state {a.state}"])
-    c = plan.counts
+    counts = plan.counts
     header = [("Receipt for sync run", str(result.run_id)), ("Environment", environment_label),
               ("Written (UTC)", utc_now()), ("File", Path(session.raw.path).name), ("App version", __version__),
-              ("Rows", f"{c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, {c['locked']} locked, "
-                       f"{c['ambiguous']} to do in Register, {c['invalid']} with errors; {c['in_register_only']} in "
-                       "Register but not in the file"),
+              ("Rows", f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, "
+                       f"{counts['locked']} locked, {counts['ambiguous']} to do in Register, {counts['invalid']} with "
+                       f"errors; {counts['in_register_only']} in Register but not in the file"),
               ("Requests", f"{result.counter.reads} reads, {result.counter.total_writes} changes")]
     return write_table(target, header, SYNC_COLUMNS, rows)
 
