@@ -212,7 +212,7 @@ def run_actions(
     token = token or CancelToken()
     kind = action_file.kind
     today = action_file.today
-    settle = (client.read_timeout + SETTLE_MARGIN) if settle is None else settle
+    settle = (client.read_timeout + min(SETTLE_MARGIN, client.read_timeout)) if settle is None else settle
     started = time.monotonic()
     environment = client.environment
     api = TraineeApi(client)

@@ -69,6 +69,7 @@ logger = logging.getLogger(__name__)
 
 NEW, CHANGED, UNCHANGED, LOCKED, AMBIGUOUS = "new", "changed", "unchanged", "locked", "ambiguous"
 MAX_ATTEMPTS = 5
+SYNC_KINDS = ("create", "update", "add_degree", "change_degree", "add_placement")
 
 DEGREE_COLUMNS = {"uk_degree": "uk_degree", "non_uk_degree": "non_uk_degree", "degree_subject": "subject",
                   "degree_grade": "grade", "degree_graduation_year": "graduation_year",
@@ -293,14 +294,31 @@ def sendable(session: ImportSession) -> np.ndarray:
     return sendable_positions(session)
 
 
+def settle_time(client: RegisterClient) -> float:
+    """How long after sending a request whose answer was lost Register's record is trusted to show it."""
+    return client.read_timeout + min(SETTLE_MARGIN, client.read_timeout)
+
+
 def plan_sync(session: ImportSession, client: RegisterClient, journal: Journal, *,
-              token: CancelToken | None = None) -> SyncPlan:
-    """Read Register for the file's cycles and sort every valid row (nothing is sent)."""
+              token: CancelToken | None = None, settle: float | None = None) -> SyncPlan:
+    """Read Register for the file's cycles and sort every valid row (nothing is sent).
+
+    Requests an earlier run left open (a kill, a lost answer) are given time to settle before
+    Register is read, so what the plan reads already shows whatever they did.
+    """
     token = token or CancelToken()
     api = TraineeApi(client)
     counter = Counter()
     log = RequestLog(journal, client.environment.key)
+    settle = settle_time(client) if settle is None else settle
     try:
+        client.checkpoint = token.raise_if_cancelled
+        opened = log.open_requests(SYNC_KINDS)
+        if opened:
+            if not client.knows_server_clock:
+                client.info()
+                counter.reads += 1
+            wait_to_settle(client, max((r.sent_at or "" for r in opened), default=None), settle)
         finder = TraineeFinder(api, log, counter)
         positions = sendable(session)
         rows = {int(p): session.row(int(p)) for p in positions}
@@ -364,10 +382,11 @@ def run_sync(
 ) -> SyncResult:
     """Send the plan's new and changed trainees, each request exactly once."""
     token = token or CancelToken()
-    settle = (client.read_timeout + SETTLE_MARGIN) if settle is None else settle
+    settle = settle_time(client) if settle is None else settle
     started = time.monotonic()
     api = TraineeApi(client)
     log = RequestLog(journal, client.environment.key)
+    settle_leftovers(log, plan)
     result = SyncResult(plan=plan)
     result.counter.reads = plan.counter.reads
     sender = _Sender(api, log, result, settle, on_item)
@@ -404,6 +423,34 @@ def run_sync(
             log.finish_run(result.run_id, counts, str(path) if path else None)
         log.close()
     return result
+
+
+def settle_leftovers(log: RequestLog, plan: SyncPlan) -> None:
+    """Open requests the plan no longer needs: what Register showed when the plan read it settles them.
+
+    ``plan_sync`` waited for them to settle before reading, so a trainee that is now unchanged, or
+    that holds the placement a request was adding, shows that request done. One the plan still
+    needs is settled when it is sent (``_Sender.send`` reads back first).
+    """
+    items = {i.trainee_id: i for i in plan.items if i.trainee_id}
+    by_key = {i.row_key: i for i in plan.items}
+    for req in log.open_requests(SYNC_KINDS):
+        item = by_key.get(req.target) if req.kind == "create" else items.get(req.trainee_id)
+        if item is None:
+            continue  # not in this file: left for a run of the file it came from
+        if req.kind == "create":
+            if item.status != NEW:
+                log.settle(req.id, "done", confirmed_by="lookup", detail="found in Register by the plan")
+            continue
+        if req.kind == "add_placement":
+            urn, _, n = req.target.partition("#")
+            if item.placement_counts.get(urn, 0) >= int(n or 1):
+                log.settle(req.id, "done", confirmed_by="lookup", detail="the placement is in Register")
+            elif not any(str(p.get("urn")) == urn for p in item.placements):
+                log.settle(req.id, "not_sent", detail="no longer in the file")
+            continue
+        if item.status == UNCHANGED:
+            log.settle(req.id, "done", confirmed_by="lookup", detail="Register shows the file's values")
 
 
 class _Sender:
