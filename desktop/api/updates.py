@@ -37,7 +37,6 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "change_degree": ("PUT", "trainees/{trainee_id}/degrees/{degree_id}"),
     "placements": ("GET", "trainees/{trainee_id}/placements"),
     "add_placement": ("POST", "trainees/{trainee_id}/placements"),
-    "change_placement": ("PUT", "trainees/{trainee_id}/placements/{placement_id}"),
     "withdraw": ("POST", "trainees/{trainee_id}/withdraw"),
     "defer": ("POST", "trainees/{trainee_id}/defer"),
     "recommend": ("POST", "trainees/{trainee_id}/update-qts-or-eyts-status"),
@@ -187,11 +186,6 @@ class TraineeApi:
     def add_placement(self, trainee_id: str, placement: Mapping[str, Any], *,
                       before_send: Callable[[], None] | None = None) -> Result:
         return self._write("add_placement", placement, before_send, trainee_id=trainee_id)
-
-    def change_placement(self, trainee_id: str, placement_id: str, placement: Mapping[str, Any], *,
-                         before_send: Callable[[], None] | None = None) -> Result:
-        return self._write("change_placement", placement, before_send, trainee_id=trainee_id,
-                           placement_id=placement_id)
 
     def withdraw(self, trainee_id: str, data: Mapping[str, Any], *,
                  before_send: Callable[[], None] | None = None) -> Result:
