@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from desktop.cli import main
@@ -60,6 +62,24 @@ def test_five_kinds_of_change_then_nothing(tmp_path, sim, env_token, capsys):
     assert held[rows[5]["hesa_id"]]["training_initiative"] == "026"
     assert held[rows[0]["hesa_id"]]["_diversity"] == "diversity_disclosed"
     assert held[rows[3]["hesa_id"]]["disability1"] == "57"
+
+    # the receipt and history: before -> after per field, the request and its outcome
+    from desktop.core.year_receipts import read_receipt
+
+    receipt = next((tmp_path / "data" / "receipts").glob("sync-*.csv"))
+    header, lines = read_receipt(receipt)
+    assert header["Requests"].endswith("6 changes")
+    surname = next(x for x in lines if x["field"] == "last_name")
+    assert (surname["before"], surname["after"], surname["request"], surname["outcome"]) == (
+        person(0)["last_name"], "Ní Bhriain-Jones", "update", "done")
+    placement = next(x for x in lines if x["field"] == "placement_2_urn")
+    assert (placement["after"], placement["request"], placement["outcome"]) == ("120004", "add_placement", "done")
+    assert main(["history", "--runs", "--format", "json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert runs[-1]["kind"] == "sync" and runs[-1]["counts"] == {"update:done": 5, "add_placement:done": 1}
+    assert main(["history", "--run", str(runs[-1]["run"])]) == 0
+    shown = capsys.readouterr().out
+    assert "add_placement" in shown and "last_name" in shown and "Ní Bhriain" not in shown  # no values in the journal
 
     before = dict(sim.stats.by_endpoint)
     assert cli("sync", str(path), "--env", sim.base_url) == 0
