@@ -274,6 +274,14 @@ class ActionsDialog(QDialog):
         self.table.setWordWrap(True)
         self.table.setAccessibleName("Rows and their outcome")
         layout.addWidget(self.table)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("The selected row in full")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.detail)
+        self.table.currentItemChanged.connect(
+            lambda item, _old: self.detail.setText(
+                f"Row {item.text(0)}: {item.text(3)}\n{item.text(4)}".strip() if item is not None else ""))
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
@@ -324,8 +332,7 @@ class ActionsDialog(QDialog):
         self.summary.setText(f"{f.path.name}: {len(f.rows)} rows, {ready} ready. {file_errors}".strip())
         self.check_button.setEnabled(ready > 0)
         self.send_button.setEnabled(ready > 0)
-        for i in range(self.table.columnCount()):
-            self.table.resizeColumnToContents(i)
+        self._fit_columns()
 
     def run(self, *, dry_run: bool) -> Job | None:
         f = self.action_file
@@ -375,8 +382,11 @@ class ActionsDialog(QDialog):
         for o in sorted(result.outcomes, key=lambda o: o.source_row):
             r = rows.get(o.position)
             who = f"{r.identity[0]} {r.identity[1]}" if r is not None else ""
-            QTreeWidgetItem(self.table, [str(o.source_row), who, OUTCOME_WORDS.get(o.outcome, o.outcome),
-                                         " | ".join(o.register_messages), o.advice])
+            said = " | ".join(o.register_messages)
+            line = QTreeWidgetItem(self.table, [str(o.source_row), who, OUTCOME_WORDS.get(o.outcome, o.outcome),
+                                                said, o.advice])
+            line.setToolTip(3, said)
+            line.setToolTip(4, o.advice)
         counts: dict[str, int] = {}
         for o in result.outcomes:
             counts[o.outcome] = counts.get(o.outcome, 0) + 1
@@ -384,5 +394,10 @@ class ActionsDialog(QDialog):
         if result.receipt_path is not None:
             text += f". Receipt: {result.receipt_path}"
         self.summary.setText(text)
-        for i in range(self.table.columnCount()):
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Row, trainee and outcome as wide as they need; Register's words and the advice share the rest."""
+        for i in range(3):
             self.table.resizeColumnToContents(i)
+        self.table.setColumnWidth(3, 320)
