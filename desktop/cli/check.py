@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop.cli.common import add_today, open_out, parse_today
+from desktop.cli.common import add_today, output, parse_today
 from desktop.core.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
@@ -24,6 +23,9 @@ def register(sub: Any) -> None:
     p.add_argument("--out", help="write the report here instead of the screen")
     p.add_argument("--list-changes", action="store_true",
                    help="list every value change as its own finding in json/csv (default: grouped in 'value_changes')")
+    p.add_argument("--as-uploaded", action=argparse.BooleanOptionalAction, default=None,
+                   help="also check the file as Register's own upload page would read it as it stands (untrimmed "
+                        "cells, exact column names, file checks); default: when the file is in the template's shape")
     add_mapping_options(p)
     add_today(p)
     p.set_defaults(run=run)
@@ -77,6 +79,8 @@ def repeat_options(args: argparse.Namespace) -> str:
         parts += ["--unset", item]
     if getattr(args, "map_values", None) is not None:
         parts.append("--map-values" if args.map_values else "--no-map-values")
+    if getattr(args, "as_uploaded", None) is not None:
+        parts.append("--as-uploaded" if args.as_uploaded else "--no-as-uploaded")
     for kind in getattr(args, "no_convert", None) or []:
         parts += ["--no-convert", kind]
     if getattr(args, "today", None):
@@ -119,15 +123,14 @@ def open_session(args: argparse.Namespace) -> ImportSession:
     """Open FILE with the options common to check/export/upload (mapping options where present)."""
     from desktop.core.session import ImportSession
 
-    return ImportSession.from_draft(open_draft(args))
+    return ImportSession.from_draft(open_draft(args), as_uploaded=getattr(args, "as_uploaded", None))
 
 
 def run(args: argparse.Namespace) -> int:
     today = parse_today(args.today)
     session = open_session(args)
     report = session.report(list_changes=args.list_changes and args.format != "text")
-    out = open_out(args.out)
-    try:
+    with output(args.out) as out:
         if args.format == "json":
             write_json(report, out)
         elif args.format == "csv":
@@ -135,9 +138,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             write_text(report, out, today_label=str(today or "today (UTC)"), file_arg=args.file,
                        options=repeat_options(args))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 1 if report["summary"]["errors"] else 0
 
 
@@ -166,8 +166,10 @@ def write_json(report: dict[str, Any], out: TextIO) -> None:
 def write_csv(report: dict[str, Any], out: TextIO) -> None:
     from desktop.core.safety import safe_cell
 
-    w = csv.writer(out, lineterminator="\n")
-    cols = ["row", "field", "severity", "code", "message", "register_message", "value"]
+    # CRLF, as RFC 4180 has it: the csv module then also quotes a cell holding a lone carriage return
+    # (a value as written, with its invisible characters), which a spreadsheet would take for a new row
+    w = csv.writer(out, lineterminator="\r\n")
+    cols = ["row", "field", "severity", "code", "message", "register_message", "value", "register_csv_message"]
     w.writerow(cols)
     for f in report["findings"]:
         w.writerow([safe_cell("" if f[c] is None else str(f[c])) for c in cols])
@@ -175,7 +177,7 @@ def write_csv(report: dict[str, Any], out: TextIO) -> None:
         for g in report.get("value_changes") or []:  # grouped; --list-changes gives one line per cell
             rows = ", ".join(map(str, g["rows"]))
             w.writerow([safe_cell(x) for x in ("", g["field"], "info", "cell.value_mapped",
-                                                f"{g['message']} Rows: {rows}.", "", g["value"])])
+                                                f"{g['message']} Rows: {rows}.", "", g["value"], "")])
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -209,6 +211,8 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str, file_arg: 
         for f in file_level:
             if not (f["code"] == "header.missing" and f["severity"] == "info"):
                 out.write(f"  {f['severity'].upper():8} {f['message']}\n")
+                if f["code"].startswith("file.") and f.get("register_csv_message"):
+                    out.write(f"  {'':8} Register's upload page says: \"{f['register_csv_message']}\"\n")
         if optional_missing:
             out.write(f"  {'INFO':8} Not in this file, sent empty ({plural(len(optional_missing), 'optional field')}): "
                       f"{', '.join(optional_missing)}.\n")
@@ -226,6 +230,14 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str, file_arg: 
         f"\n{plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')}{folded_note}; "
         f"{s['rows_with_errors']:,} of {plural(report['rows'], 'row')} "
         f"{'has' if s['rows_with_errors'] == 1 else 'have'} errors, {s['valid_rows']:,} ready to send.\n")
+    if (report.get("as_uploaded") or {}).get("checked"):
+        page = report["as_uploaded"]["errors"]
+        if page or s["errors"]:
+            written = (f" ({page} of the errors are about the file as written: its headers, size or spaces around "
+                       "values; each says what the app's export and upload do about it)") if page else ""
+            out.write(f"Register's upload page would refuse this file as it stands{written}.\n")
+        else:
+            out.write("Register's upload page would accept this file as it stands, as far as can be checked offline.\n")
 
 
 def write_suggestions(report: dict[str, Any], out: TextIO, file_arg: str, options: str = "") -> None:

@@ -20,11 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from desktop.base.writer import write_file
 from desktop.cli.check import add_mapping_options, open_draft, repeat_options
 from desktop.cli.common import add_today
 from desktop.core.draft import MappingDraft
 from desktop.core.errors import UsageError
-from desktop.core.paths import private_file
 from desktop.core.profiles import MappingProfile, ProfileError, ProfileStore
 
 
@@ -79,10 +79,7 @@ def run(args: argparse.Namespace, *, store: ProfileStore | None = None) -> int:
     profile = draft.suggested_profile(name)
     _describe(draft, profile, out, args)
     if args.out:
-        try:
-            private_file(Path(args.out), profile.to_json())
-        except OSError as exc:
-            raise UsageError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
+        write_file(args.out, profile.to_json())
         out.write(f"\nWrote the profile '{profile.name}' to {args.out}. Review it (fill in any value mapped to null), "
                   f"then use it with: register-desktop check {args.file} --mapping {args.out}\n")
     if args.save:

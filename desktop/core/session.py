@@ -28,6 +28,7 @@ from desktop.core.mapping import (
 from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore
 from desktop.core.progress import CancelToken, Progress, no_progress
 from desktop.core.reference import current_code_lists
+from desktop.core.register_page import app_findings, is_template_shaped, register_page_findings
 from desktop.core.values import CODE as VALUE_MAPPED
 from desktop.core.values import KINDS, ValueMapper, ValueOptions
 from desktop.validation.codelists import CodeLists
@@ -41,7 +42,7 @@ from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 CHUNK = 20_000
 
 #: static findings about a cell that an edit of that cell makes obsolete
-CLEARED_ON_EDIT = ("cell.excel_damage", VALUE_MAPPED)
+CLEARED_ON_EDIT = ("cell.excel_damage", VALUE_MAPPED, "cell.untrimmed")
 
 #: findings that explain every other finding on their cell (one root cause per cell, issue 15)
 ROOT_CAUSES = frozenset({"cell.excel_damage"})
@@ -59,6 +60,10 @@ class ImportSession:
     rule_findings: Findings = field(default_factory=Findings.empty)
     value_options: ValueOptions = field(default_factory=ValueOptions.off)  # the value mapping in force
     profile: MappingProfile | None = None  # the mapping profile used, if any
+    #: also report the file as Register's own upload page reads it (core/register_page.py):
+    #: None = when the file is in Register's template shape
+    as_uploaded: bool | None = None
+    _page: tuple[Any, Findings] | None = field(default=None, repr=False, compare=False)
     suggester: ColumnSuggester | None = field(default=None, repr=False)  # what unused columns probably hold
     suggestions: list[ColumnSuggestion] = field(default_factory=list, repr=False)  # for the columns unused now
     _shown: tuple[Findings, Findings, Findings, Findings] | None = field(default=None, init=False, repr=False)
@@ -81,18 +86,20 @@ class ImportSession:
         value_options: ValueOptions | None = None,
         profiles: ProfileStore | None = None,
         auto_profile: bool = True,
+        as_uploaded: bool | None = None,
     ) -> ImportSession:
         """Read a file and map it: ``mapping`` if given, else ``profile``, else a saved profile made
         for exactly these headers (``auto_profile``), else the suggested mapping.
 
         Values are mapped (``ValueOptions``) when ``map_values`` is True, or, when it is None,
         whenever the headers are not the template's own: a file in Register's template is
-        checked exactly as Register would read it.
+        checked exactly as Register would read it (and, ``as_uploaded``, as its upload page would).
         """
         raw = read_table(path, sheet=sheet, limits=limits)
         return cls.from_raw(raw, mapping=mapping, today=today, template_version=template_version,
                             code_lists=code_lists, validate=validate, profile=profile, map_values=map_values,
-                            value_options=value_options, profiles=profiles, auto_profile=auto_profile)
+                            value_options=value_options, profiles=profiles, auto_profile=auto_profile,
+                            as_uploaded=as_uploaded)
 
     @classmethod
     def from_raw(
@@ -109,6 +116,7 @@ class ImportSession:
         value_options: ValueOptions | None = None,
         profiles: ProfileStore | None = None,
         auto_profile: bool = True,
+        as_uploaded: bool | None = None,
     ) -> ImportSession:
         lists = code_lists or current_code_lists(template_version)  # refreshed from Register, else bundled
         if mapping is None:  # the draft decides, as the Map step and ``map`` do
@@ -122,17 +130,18 @@ class ImportSession:
             value_options = default_options(mapping, map_values)
         template = load_template(template_version)
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
-                      mapping=mapping, columns=Columns({}, raw.n_rows), today=today, value_options=value_options)
+                      mapping=mapping, columns=Columns({}, raw.n_rows), today=today, value_options=value_options,
+                      as_uploaded=as_uploaded)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
     @classmethod
-    def from_draft(cls, draft: MappingDraft, *, validate: bool = True) -> ImportSession:
+    def from_draft(cls, draft: MappingDraft, *, validate: bool = True, as_uploaded: bool | None = None) -> ImportSession:
         """The session for what the Map step (or ``map --set``) decided."""
         session = cls(raw=draft.raw, template=draft.template, code_lists=draft.code_lists,
                       pack=get_pack(draft.template.version), mapping=draft.mapping,
                       columns=Columns({}, draft.raw.n_rows), today=draft.today, value_options=draft.options,
-                      profile=draft.profile, suggester=draft.suggester)
+                      profile=draft.profile, suggester=draft.suggester, as_uploaded=as_uploaded)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
@@ -176,8 +185,30 @@ class ImportSession:
         changed = f[f["code"] == VALUE_MAPPED]
         return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
 
+    # ------------------------------------------------------------------ the file as Register's page reads it
+    @property
+    def template_shaped(self) -> bool:
+        """The file is Register's template filled in, so it may well be uploaded on Register's page as it is."""
+        return is_template_shaped(self.raw.headers, self.template)
+
+    @property
+    def reads_as_uploaded(self) -> bool:
+        return self.template_shaped if self.as_uploaded is None else self.as_uploaded
+
+    def register_page_findings(self) -> Findings:
+        """What Register's upload page would refuse in the file as it stands (empty when not asked for:
+        ``as_uploaded``). The app's own export and upload repair all of it; see core/register_page.py."""
+        if not self.reads_as_uploaded:
+            return Findings.empty()
+        key = (id(self.mapping), self.today)  # the file does not change; the mapping and today may
+        if self._page is None or self._page[0] != key:
+            self._page = (key, register_page_findings(self.raw, self.mapping, self.template, self.pack,
+                                                      self.code_lists, self.today))
+        return self._page[1]
+
     def _load_findings(self) -> Findings:
         items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template, self.suggestions))
+        items.extend(app_findings(self.raw, self.mapping, self.template, template_shaped=self.reads_as_uploaded))
         for note in self.raw.notes:  # what the reader decided on the user's behalf (e.g. a CSV named .xlsx)
             items.append(Finding(code="file.note", severity=Severity.INFO, message=note))
         by_source = {src: name for name, src in self.mapping.columns.items() if src is not None}
@@ -337,6 +368,15 @@ class ImportSession:
         if not list_changes:
             frame = findings.frame
             findings = Findings(frame[frame["code"] != VALUE_MAPPED].reset_index(drop=True))
+        summary = self.summary()
+        page = self.register_page_findings()
+        if len(page):
+            # Register's own file checks come first, in its order; then the app's; cells by row
+            first = page.file_level()
+            findings = Findings.concat([first, findings, page.without_rows([-1]) if len(first) else page])
+            summary["errors"] += page.error_count
+            summary["warnings"] += page.warning_count
+            summary["rows_with_errors"] = int(findings.invalid_row_mask(self.n_rows).sum())
         return {
             "file": str(self.raw.path),
             "sheet": self.raw.sheet,
@@ -348,11 +388,13 @@ class ImportSession:
             "mapping_details": {**self.mapping.details(self.template),
                                 "values_mapped": sorted(set(KINDS) - self.value_options.disabled),
                                 "value_changes": self.value_change_counts()},
-            "findings": findings.sorted().records(self.source_rows),
+            "findings": findings.sorted().records(self.source_rows, self.pack.csv_wording),
             "value_changes": self.value_change_groups(),
-            "summary": self.summary(),
+            # the file as Register's own upload page reads it: checked? and how many of the errors are its own
+            "as_uploaded": {"checked": self.reads_as_uploaded, "errors": page.error_count},
+            "summary": summary,
             "suggestions": [suggestion_record(s) for s in self.suggestions if s.field is not None],
-            "folded_findings": self.folded_findings.sorted().records(self.source_rows),
+            "folded_findings": self.folded_findings.sorted().records(self.source_rows, self.pack.csv_wording),
         }
 
 
