@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QStatusTipEvent,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -57,10 +66,11 @@ from desktop.core.secrets import CredentialStore
 from desktop.core.session import ImportSession
 from desktop.core.values import ValueOptions
 from desktop.ui import autosave
-from desktop.ui.commands import attach_undo
+from desktop.ui.commands import attach_undo, history_of, restore_history
 from desktop.ui.dialogs import (
     AboutDialog,
     Choice,
+    CopyDialog,
     DeleteDataDialog,
     ErrorReportDialog,
     MessageDialog,
@@ -76,6 +86,7 @@ from desktop.ui.pages.open_page import OpenPage
 from desktop.ui.pages.review_page import ReviewPage
 from desktop.ui.reference_browser import ReferenceBrowser
 from desktop.ui.reports import write_error_report
+from desktop.ui.status_bar import StatusBar
 from desktop.ui.table_model import FrameTableModel
 from desktop.ui.theme import icon
 from desktop.ui.ui_state import UiState
@@ -156,6 +167,7 @@ class MainWindow(QMainWindow):
         self._pending_edits: dict[tuple[int, str], str] = {}
         self._pending_mapping: Mapping | None = None
         self._pending_options: ValueOptions | None = None
+        self._pending_history: tuple[list[autosave.HistoryStep], int] | None = None  # recovery: the grid's undo steps
         self._dirty = False
         self._browser: ReferenceBrowser | None = None
         self._guide_window: FieldGuideWindow | None = None
@@ -194,6 +206,7 @@ class MainWindow(QMainWindow):
         self.export_page = ExportPage()
         self.export_page.export_csv_requested.connect(self.export_csv)
         self.export_page.export_report_requested.connect(self.export_report)
+        self.export_page.copy_requested.connect(self.save_copy)
         self.export_page.back_requested.connect(lambda: self.go_to(REVIEW))
         self._credential_store = credential_store
         self._upload_panel: UploadPanel | None = None  # built on first need: keeps the HTTP stack out of start-up
@@ -388,7 +401,8 @@ class MainWindow(QMainWindow):
         self.toolbar = tb
 
     def _make_status_bar(self) -> None:
-        sb = self.statusBar()
+        sb = StatusBar(self)
+        self.setStatusBar(sb)
         self.status_rows = QLabel()
         self.status_errors = QLabel()
         self.status_warnings = QLabel()
@@ -541,7 +555,8 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_file(self, path: Path, sheet: str | None = None, *, mapping: Mapping | None = None,
-                  options: ValueOptions | None = None, edits: dict[tuple[int, str], str] | None = None) -> bool:
+                  options: ValueOptions | None = None, edits: dict[tuple[int, str], str] | None = None,
+                  history: tuple[list[autosave.HistoryStep], int] | None = None) -> bool:
         """Start reading ``path``; with ``mapping`` (recovery) the Map step is skipped. False if refused."""
         path = Path(path)
         if self._refuse_while_uploading("open another file"):
@@ -552,6 +567,7 @@ class MainWindow(QMainWindow):
         self._pending_mapping = mapping
         self._pending_options = options
         self._pending_edits = dict(edits or {})
+        self._pending_history = history
         self.ui_state.set_last_dir(path.parent)
         self._run("load", load(path, sheet, self._today_fixed, self.code_lists), f"Reading {path.name}",
                   lambda loaded: self._loaded(path, loaded))
@@ -669,6 +685,10 @@ class MainWindow(QMainWindow):
         self.model = FrameTableModel(result.session, self)
         self.model.set_originals(result.originals)
         attach_undo(self.model, self.undo_stack)
+        if self._pending_history is not None:  # recovery: Ctrl+Z undoes what it would have before the crash
+            steps, index = self._pending_history
+            self._pending_history = None
+            restore_history(self.model, self.undo_stack, steps, index)
         self.model.cells_changed.connect(self._cells_changed)
         self.model.edits_refused.connect(self._edits_refused)
         self.review_page.set_model(self.model)
@@ -720,6 +740,8 @@ class MainWindow(QMainWindow):
 
     def _changed(self, *_: object) -> None:
         self._update_title()
+        if self._dirty and self.model is not None:
+            self.autosave_now()  # the undo stack's position, after an undo or redo has finished
 
     def open_find(self) -> None:
         if self.session is not None:
@@ -1038,6 +1060,38 @@ class MainWindow(QMainWindow):
         self._update_title()
         return path
 
+    def save_copy(self) -> Path | None:
+        """Export step: "Save a copy of my file with the fixes" in the user's own layout (core/own_layout.py)."""
+        from desktop.core.own_layout import save_own_layout
+
+        session = self.session
+        if session is None or self.current_file is None:
+            return None
+        spreadsheet = self.current_file.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
+        answer = CopyDialog.ask(self, "xlsx" if spreadsheet else "csv")
+        if answer is None:
+            return None
+        fmt, values, problems = answer
+        suggested = str(Path(self.ui_state.last_dir() or ".") / f"{self.current_file.stem}-corrected.{fmt}")
+        filters = "Excel workbook (*.xlsx)" if fmt == "xlsx" else "CSV (*.csv)"
+        path = SaveFileDialog.ask(self, "Save a copy of your file", suggested, filters)
+        if path is None:
+            return None
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            path = path.with_name(f"{path.name}.{fmt}")
+        try:
+            result = save_own_layout(session, path, values=values, problems_column=problems)
+        except UserFacingError as exc:
+            self.show_error(exc)
+            return None
+        except OSError as exc:
+            self.show_error(UserFacingError(f"{path} could not be written: {exc.strerror or exc}.", title="Not saved"))
+            return None
+        self.ui_state.set_last_dir(path.parent)
+        self.export_page.show_copy(result)
+        self.statusBar().showMessage(f"Saved a copy of your file with {result.corrected_cells:,} corrected cells.", 10000)
+        return result.path
+
     def export_report(self) -> Path | None:
         session = self.session
         if session is None:
@@ -1097,8 +1151,9 @@ class MainWindow(QMainWindow):
         else:
             mapping, options = self.loaded.mapping, self.loaded.options
         edits = self.model.edited_cells() if self.model is not None else {}
+        steps, index = history_of(self.undo_stack) if self.model is not None else ([], 0)
         return autosave.Snapshot(file=self.current_file, sheet=self.loaded.raw.sheet, mapping=mapping,
-                                 options=options, edits=edits)
+                                 options=options, edits=edits, history=steps, history_index=index)
 
     def autosave_now(self) -> Path | None:
         self._autosave_timer.stop()
@@ -1117,13 +1172,15 @@ class MainWindow(QMainWindow):
         snap = autosave.load(self.autosave_file)
         if snap is None:
             return False
-        edits = f"{snap.n_edits} change(s) in the grid" if snap.n_edits else "the mapping"
+        n = snap.n_edits
+        edits = f"{n} change{'s' if n != 1 else ''} in the grid" if n else "the mapping"
         detail = "The file has changed since then; rows may not line up." if snap.file_changed() else ""
         if not snap.file.exists():
             detail = f"The file is no longer at {snap.file}. Put it back and start again to recover, or discard the work."
         choice = MessageDialog.ask(
             self, "Recover unsaved work?",
-            f"Register Desktop closed without saving your work on {snap.file.name} ({edits}, saved {snap.saved_at}).",
+            f"Register Desktop closed without saving your work on {snap.file.name} ({edits}, saved "
+            f"{autosave.saved_when(snap.saved_at)}).",
             [Choice("discard", "Discard", QMessageBox.ButtonRole.DestructiveRole),
              Choice("recover", "Recover", QMessageBox.ButtonRole.RejectRole)],  # Esc keeps the work
             detail=detail, icon=QMessageBox.Icon.Question, default="recover")
@@ -1132,7 +1189,8 @@ class MainWindow(QMainWindow):
             return False
         if not snap.file.exists():
             return False
-        return self.open_file(snap.file, snap.sheet, mapping=snap.mapping, options=snap.options, edits=snap.edits)
+        return self.open_file(snap.file, snap.sheet, mapping=snap.mapping, options=snap.options, edits=snap.edits,
+                              history=(snap.history, snap.history_index))
 
     def _may_discard(self) -> bool:
         """True when there is no unsaved work, or the user chose what to do with it."""
@@ -1176,6 +1234,13 @@ class MainWindow(QMainWindow):
         if self._browser is not None:
             self._browser.close()
         event.accept()
+
+    @override
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.StatusTip and isinstance(event, QStatusTipEvent):
+            self.statusBar().showMessage(event.tip())  # in the bar's label, not painted over the counts
+            return True
+        return super().event(event)
 
     @override
     def changeEvent(self, event: QEvent) -> None:

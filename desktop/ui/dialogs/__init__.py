@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -386,6 +387,52 @@ class FixAllDialog(QDialog):
             code_list: CodeList | None) -> dict[str, str] | None:
         dialog = cls(parent, field_label, problem, items, code_list)
         return dialog.replacements() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class CopyDialog(QDialog):
+    """"Save a copy of my file with the fixes": the format, which values, and a column of problems left."""
+
+    def __init__(self, parent: QWidget | None, default_format: str = "xlsx") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Save a copy of your file with the fixes")
+        layout = QVBoxLayout(self)
+        intro = QLabel("Your own file again — your headers, your columns, every row — with the cells you corrected "
+                       "here. Register's CSV is saved separately.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.format = QComboBox(self)
+        self.format.addItems(["Excel workbook (.xlsx)", "CSV (.csv)"])
+        self.format.setCurrentIndex(0 if default_format == "xlsx" else 1)
+        self.format.setAccessibleName("Format of the copy")
+        form.addRow("&Format:", self.format)
+        layout.addLayout(form)
+        values_box = QGroupBox("Cells of the columns Register uses")
+        values_layout = QVBoxLayout(values_box)
+        self.yours = QRadioButton("&As in your file, with the cells you corrected here")
+        self.yours.setChecked(True)
+        self.register = QRadioButton("As &Register reads them: labels turned into codes, dates as YYYY-MM-DD")
+        for b in (self.yours, self.register):
+            values_layout.addWidget(b)
+        layout.addWidget(values_box)
+        self.problems = QCheckBox("Add a column listing the &problems left in each row", self)
+        self.problems.setToolTip("A last column, 'Problems (Register Desktop)', to fix the rest in a spreadsheet.")
+        layout.addWidget(self.problems)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Choose where to save…")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def choice(self) -> tuple[str, str, bool]:
+        return ("xlsx" if self.format.currentIndex() == 0 else "csv",
+                "register" if self.register.isChecked() else "yours", self.problems.isChecked())
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, default_format: str = "xlsx") -> tuple[str, str, bool] | None:
+        """(format "xlsx"|"csv", values "yours"|"register", with a problems column) or None."""
+        dialog = cls(parent, default_format)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class ErrorReportDialog(QDialog):

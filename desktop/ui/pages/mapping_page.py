@@ -341,6 +341,9 @@ class SourceCombo(QComboBox):
         self.setMinimumContentsLength(14)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName(f"Column for {label}")
+        # Qt on Linux reads a combo box's current text as its name (and its label through a relation):
+        # the description names the field on every platform
+        self.setAccessibleDescription(f"Which column of your file holds {label}")
         self.setToolTip(f"Choose the column of your file that holds {label} (Alt+Down, F4 or Space opens the list).")
         self.activated.connect(self._activated)
         self._current: str | None = None

@@ -182,11 +182,7 @@ class ReviewPage(QWidget):
         self.proxy.set_filter(RowFilter())
         model.findings_changed.connect(self._refresh_timer.start)
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
-        fm = self.grid.fontMetrics()
-        for col, name in enumerate(model.fields):
-            kind = self._template.field(name).kind
-            label_width = fm.horizontalAdvance(self._template.field(name).label) + 34
-            self.grid.setColumnWidth(col, max(label_width, fm.averageCharWidth() * _WIDTH_CHARS.get(kind, 14)))
+        self._fit_columns(model)
         self.findings.set_source(model)
         width = max(self.window().width() - 40, 900)
         side = max(380, width * 3 // 10)
@@ -198,6 +194,22 @@ class ReviewPage(QWidget):
             self._find = None
         if model.rowCount():
             self.grid.setCurrentIndex(self.proxy.index(0, 0))
+
+    def _fit_columns(self, model: FrameTableModel, sample: int = 400) -> None:
+        """Each column wide enough for its header and for what its cells hold (a 17-digit HESA ID, a
+        long e-mail), measured on the first rows, plus the error icon; never wider than 40 characters."""
+        fm = self.grid.fontMetrics()
+        icon_room = self.grid.iconSize().width() if self.grid.iconSize().width() > 0 else fm.height()
+        pad = icon_room + 20
+        widest = fm.averageCharWidth() * 40
+        for col, name in enumerate(model.fields):
+            f = self._template.field(name)
+            label_width = fm.horizontalAdvance(f.label) + 34
+            floor = fm.averageCharWidth() * _WIDTH_CHARS.get(f.kind, 14)
+            values = model.column_values(col)[:sample]  # codes show "10 — Female": their floor covers it
+            longest = max((str(v) for v in values), key=len, default="")
+            content = fm.horizontalAdvance(longest) + pad if longest else 0
+            self.grid.setColumnWidth(col, min(max(label_width, floor, content), max(widest, label_width)))
 
     def set_code_lists(self, code_lists: CodeLists) -> None:
         self._code_lists = code_lists
