@@ -337,6 +337,7 @@ class SourceCombo(QComboBox):
         self.setView(view)
         self.setModelColumn(self.COLUMN)
         self.setMaxVisibleItems(16)
+        self.setStyleSheet("QComboBox { combobox-popup: 0; }")  # a scrolling list of 16, not the whole screen
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(14)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -362,7 +363,8 @@ class SourceCombo(QComboBox):
         self.blockSignals(False)
 
     def fill(self) -> None:
-        """Every choice: "not mapped", then the file's columns in file order with values and use."""
+        """Every choice: "not mapped", the columns that look like this field, then the others in file order,
+        each with a few values and what uses it."""
         if self._full:
             return
         self.blockSignals(True)
@@ -385,8 +387,11 @@ class SourceCombo(QComboBox):
         view = self.view()
         if isinstance(view, QTableView):
             view.resizeColumnsToContents()
+            view.setTextElideMode(Qt.TextElideMode.ElideRight)
+            chars = view.fontMetrics().averageCharWidth()
+            view.setColumnWidth(self.VALUES, min(view.columnWidth(self.VALUES), chars * 38))  # a glimpse of values
             width = sum(view.columnWidth(c) for c in range(3)) + view.verticalScrollBar().sizeHint().width() + 8
-            view.setMinimumWidth(min(width, 900))
+            view.setMinimumWidth(width)
 
     @override
     def showPopup(self) -> None:
@@ -930,7 +935,8 @@ class MappingPage(QWidget):
                 out.append((c.header, values, "★ looks like this field", "ok"))
             else:
                 out.append((c.header, values, "not used", None))
-        return out
+        # the columns that look like this field first, then the file's order
+        return sorted(out, key=lambda row: row[2] != "★ looks like this field")
 
     def _sync_row_widgets(self, *_: object) -> None:
         """Every visible row has its drop-down; rows with something to do have their button."""
