@@ -11,7 +11,8 @@ there (§5.14, §8.3).
 everything that page would refuse as the file stands, in Register's words and order:
 
 * ``file.register_too_large``, ``file.register_structure``, ``file.register_columns``: the
-  file checks, each with Register's exact message as ``register_message``;
+  file checks, each with Register's exact message as ``register_message`` (and, for a workbook,
+  ``file.register_csv_only``: the page takes CSV, so this is the sheet saved as CSV);
 * ``header.untrimmed``: a header with spaces around it passes Register's header check, but its
   values are then lost;
 * ``cell.untrimmed``: a cell with spaces around it, with what Register would say about the value
@@ -168,6 +169,12 @@ def _file_checks(raw: RawTable, mapping: Mapping, template: Template) -> list[Fi
     """Register's file checks in its order. Register itself stops at a file too large or of the wrong
     structure; the later refusals are reported too (after it), so one round of fixes is enough."""
     out: list[Finding] = []
+    if raw.format != "csv":
+        out.append(Finding(
+            code="file.register_csv_only", severity=Severity.INFO, value=raw.format,
+            message=f"Register's upload page takes CSV files only, not {raw.format.upper()}: what follows about "
+                    "Register's page is about this sheet saved as CSV by a spreadsheet program (which keeps spaces "
+                    "and headers as they are). The app's export writes a CSV Register's page accepts."))
     if raw.format == "csv" and raw.utf8_size is not None and raw.utf8_size > MAX_BYTES:
         out.append(Finding(
             code="file.register_too_large", severity=Severity.ERROR, register_message=TOO_LARGE, value=raw.utf8_size,

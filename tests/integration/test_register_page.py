@@ -328,6 +328,23 @@ def test_as_uploaded_can_be_forced_on_or_off(tmp_path, capsys):
     assert report["as_uploaded"]["checked"] is True and file_messages(report)[0].startswith(COLUMNS)
 
 
+def test_a_workbook_is_read_as_its_sheet_saved_as_csv(tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([*NAMES, "Shoe Size"])
+    rows = three()
+    rows[0]["sex"] = "11 "
+    for r in rows:
+        ws.append([r[h] for h in NAMES] + ["9"])
+    wb.save(tmp_path / "t.xlsx")
+    code, report = check(capsys, tmp_path / "t.xlsx")
+    assert code == 1 and "file.register_csv_only" in {f["code"] for f in report["findings"] if f["row"] is None}
+    assert file_messages(report) == [columns_message([], ["Shoe Size"])]
+    assert [(f["row"], f["field"]) for f in untrimmed(report)] == [(2, "sex")]
+
+
 def test_text_output_says_what_registers_page_would_do(tmp_path, capsys):
     rows = three()
     rows[0]["sex"] = "11 "
