@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop.core.loading import RawTable
-from desktop.core.mapping import REGISTER_REPORT_COLUMNS, Mapping
+from desktop.core.mapping import REGISTER_REPORT_COLUMNS, Mapping, apply_mapping
 from desktop.core.register_words import (
     COLUMNS,
     EXTRA,
@@ -303,7 +303,7 @@ def _untrimmed_cells(raw: RawTable, mapping: Mapping, template: Template, pack: 
     names = template.names
     positions = np.unique(cells.position)
     local = np.searchsorted(positions, cells.position)
-    as_read = _literal_columns(raw, mapping, template, positions)  # what the app checks (trimmed)
+    as_read = apply_mapping(raw, mapping, template).take(positions)  # what the app checks (trimmed, literal)
     sent = dict(as_read.items())
     # Register's date check reads surrounding spaces (Ruby's ISO 8601 parser) and a graduation year is
     # read by its leading digits: for those the spaces change nothing, so they are checked trimmed
@@ -321,20 +321,6 @@ def _untrimmed_cells(raw: RawTable, mapping: Mapping, template: Template, pack: 
         rule.check(as_read, ctx, before)
         rule.check(as_sent, ctx, after)
     return _compare(cells, local, before.findings(), after.findings(), template, raw.source_rows)
-
-
-def _literal_columns(raw: RawTable, mapping: Mapping, template: Template, positions: np.ndarray) -> Columns:
-    index: dict[str, int] = {}
-    for i, h in enumerate(raw.headers):
-        index.setdefault(h, i)
-    data = {}
-    for name in template.names:
-        source = mapping.columns.get(name)
-        if source is not None and source in index:
-            data[name] = raw.columns[index[source]][positions]
-        else:
-            data[name] = np.full(len(positions), "", dtype=object)
-    return Columns(data, len(positions))
 
 
 def _keys(found: Findings, index: dict[str, int], width: int) -> dict[str, np.ndarray]:
