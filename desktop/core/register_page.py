@@ -28,7 +28,7 @@ as in the template: never silently).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -320,7 +320,7 @@ def _untrimmed_cells(raw: RawTable, mapping: Mapping, template: Template, pack: 
     for rule in pack.rules:  # row rules only: the duplicate rule is the same either way
         rule.check(as_read, ctx, before)
         rule.check(as_sent, ctx, after)
-    return _compare(cells, local, before.findings(), after.findings(), template, raw.source_rows)
+    return _compare(cells, local, before.findings(), after.findings(), template, raw.source_rows, pack.csv_wording)
 
 
 def _keys(found: Findings, index: dict[str, int], width: int) -> dict[str, np.ndarray]:
@@ -334,7 +334,7 @@ def _keys(found: Findings, index: dict[str, int], width: int) -> dict[str, np.nd
 
 
 def _compare(cells: _Cells, local: np.ndarray, before: Findings, after: Findings, template: Template,
-             source_rows: np.ndarray) -> Findings:
+             source_rows: np.ndarray, wording: Callable[[str], str]) -> Findings:
     """What the spaces change, cell by cell: rules that fire on the value as Register reads it and not
     as the app reads it. Their errors (with Register's message) make the cell an error; their warnings
     (a value Register drops without a word) a warning; nothing new, one note per column. A value that
@@ -395,7 +395,7 @@ def _compare(cells: _Cells, local: np.ndarray, before: Findings, after: Findings
             for v, (_, m) in zip(cells.value[idx].tolist(), mine, strict=True):
                 if (v, m) not in texts:
                     texts[(v, m)] = (f"Register would reject '{shown(v)}' because of {_around(v)} before or after it "
-                                     f"(\"{shown(m)}\"). {_REPAIRED}; {_YOURSELF}.")
+                                     f"(\"{shown(wording(m))}\"). {_REPAIRED}; {_YOURSELF}.")
             parts.append(_emit(cells, idx, name, Severity.ERROR, [m for _, m in mine],
                                [texts[(v, m)] for v, (_, m) in zip(cells.value[idx].tolist(), mine, strict=True)]))
         in_field = np.flatnonzero((cells.field == fi) & ~wrong)
