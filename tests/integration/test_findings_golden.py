@@ -33,6 +33,8 @@ GOLDEN: dict[str, tuple[str, str]] = {
     "duplicates-csv": ("f40c0665c0602b3484e83edea2e8c48888e5952e938fb6a7e9c1e0ffe5a4808c", "7a449e68c0b35069e0c97387f8517dc290c756c733e7825cc918577f342c8a20"),
     "messy-export-csv": ("0f95b0e18dd5c58f5d06886731f3f39b8ad5ebba2db4494bef0857a225946734", "704f08cb15f45eb8ac08123d4affd2c94ef72036aef6b7c3d3233e33adf74ee4"),
     "template-xlsx": ("81c3fde663b72897a31b47be94b785b975a0b9e02dae3ff819a1c97ec2ddfe07", "4b1e78859d96b18202a99746550f67136a6e3170b3879063af25e1bdd74c110b"),
+    "plain-csv": ("81e791a9c6dfedda0cb0de902e7b373f621071d1b161d772a205f51957627e84", "a425c0d233e5bc49d13c0d38cb56fea250ea92fc6af14b3191129d9a81c110be"),
+    "plain-semicolon-cp1252": ("1b7d562185ed5a1c2a6f968794bcb41fa1ecb40beac0175a617e9ea8bd501997", "0969fbb79c8267eeea1d578e0a1911fbfba16aaa1245670deed599813a2c8220"),
     "large-csv": ("beacf7eb3884005aae4e1d899dbf7033abd771613855d50183e28473368a3258", "11b703601a0e9b7929cc4f46e1d266b0750c1528b5fe7457d49cc8e79b0b3f0f"),
 }
 
@@ -68,10 +70,12 @@ def _duplicate_rows(rng: random.Random, rows: list[dict[str, str]]) -> list[dict
     return out
 
 
-def _csv_text(rows: list[dict[str, str]], headers: list[str], rng: random.Random) -> str:
-    """The rows as CSV with the damage real exports have."""
+def _csv_text(rows: list[dict[str, str]], headers: list[str], rng: random.Random, *, plain: bool = False,
+              delimiter: str = ",") -> str:
+    """The rows as CSV with the damage real exports have; ``plain``: no quoted cells (no delimiter,
+    quote or line break in a cell) and no short or long rows, as most exports are."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv.writer(buf, lineterminator="\r\n", delimiter=delimiter)
     w.writerow(headers)
     for r in rows:
         cells = [r.get(h, "") for h in headers]
@@ -83,14 +87,17 @@ def _csv_text(rows: list[dict[str, str]], headers: list[str], rng: random.Random
             c = rng.randrange(len(cells))
             cells[c] = "'" + cells[c]
         elif roll < 0.09:
-            cells[rng.randrange(len(cells))] = rng.choice(["2.61E+16", "1.2e+5", "a, b", 'say "hi"', "two\nlines"])
+            cells[rng.randrange(len(cells))] = rng.choice(
+                ["2.61E+16", "1.2e+5", " 3.1E+15 ", "x\u3000"] if plain else ["2.61E+16", "1.2e+5", "a, b", 'say "hi"', "two\nlines"])
+        elif plain:
+            pass
         elif roll < 0.095:
             cells += ["", "stray"]
         elif roll < 0.1:
             cells = cells[: rng.randrange(1, len(cells))]
         w.writerow(cells)
         if rng.random() < 0.01:
-            buf.write(rng.choice(["\r\n", ",,,\r\n", " , \r\n"]))
+            buf.write(rng.choice(["\r\n", ",,,\r\n", " , \r\n"]).replace(",", delimiter))
     return buf.getvalue()
 
 
@@ -146,6 +153,13 @@ def make_case(name: str, folder: Path) -> Path:
     elif name == "template-xlsx":
         path = folder / "template.xlsx"
         _write_xlsx(path, _duplicate_rows(rng, _rows(1500, 1604, 0.3)), rng)
+    elif name == "plain-csv":  # what a careful export writes: no quotes, every row full (the quick path)
+        path = folder / "plain.csv"
+        path.write_bytes(_csv_text(_duplicate_rows(rng, _rows(3000, 1606, 0.3)), NAMES, rng, plain=True).encode("utf-8"))
+    elif name == "plain-semicolon-cp1252":
+        path = folder / "plain-semicolon.csv"
+        text = _csv_text(_rows(2500, 1607, 0.2), NAMES, rng, plain=True, delimiter=";")
+        path.write_bytes(text.replace("\u3000", " ").encode("cp1252", "replace"))
     elif name == "large-csv":  # past the session's chunk size (20,000 rows)
         path = folder / "large.csv"
         path.write_bytes(_csv_text(_duplicate_rows(rng, _rows(22_000, 1605, 0.1)), NAMES, rng).encode("utf-8"))
