@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
 from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_findings, suggest_mapping
@@ -27,6 +26,9 @@ from desktop.validation.engine import Columns, RuleContext, RulePack
 from desktop.validation.findings import Finding, Findings, FindingSink, Severity
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # rows checked per step: big enough that each rule's fixed cost is spread thin (per-value
 # helpers factorise a field once a chunk), small enough for progress and cancel every ~0.2 s
@@ -192,21 +194,24 @@ class ImportSession:
 
     def value_change_groups(self) -> list[dict[str, Any]]:
         """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
-        f = self.static.frame
-        changed = f[f["code"] == VALUE_MAPPED]
+        changed = self.static.where(code=VALUE_MAPPED)
         if not len(changed):
             return []
-        rows = self.source_rows[changed["row"].to_numpy()]
-        groups = changed.assign(source_row=rows).groupby(["field", "value", "message"], sort=False)["source_row"]
-        out = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": [int(r) for r in v]}
-               for k, v in groups]
+        rows = self.source_rows[changed.rows].tolist()
+        groups: dict[tuple[Any, Any, Any], list[int]] = {}
+        keys = zip(changed.column("field").tolist(), changed.column("value").tolist(), changed.column("message").tolist(),
+                   strict=True)
+        for key, row in zip(keys, rows, strict=True):
+            groups.setdefault(key, []).append(row)
+        out = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": v} for k, v in groups.items()]
         out.sort(key=lambda g: (-g["count"], g["field"], g["value"]))
         return out
 
     def value_change_counts(self) -> dict[str, int]:
-        f = self.static.frame
-        changed = f[f["code"] == VALUE_MAPPED]
-        return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
+        counts: dict[str, int] = {}
+        for name in self.static.where(code=VALUE_MAPPED).column("field").tolist():
+            counts[name] = counts.get(name, 0) + 1
+        return {str(k): counts[k] for k in sorted(counts)}
 
     def _load_findings(self) -> Findings:
         items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template))
@@ -275,10 +280,10 @@ class ImportSession:
             raise KeyError(field_name)
         self.columns[field_name][row] = value.strip()
         self.columns.invalidate()
-        static = self.static.frame
-        drop = (static["row"] == row) & (static["field"] == field_name) & static["code"].isin(CLEARED_ON_EDIT)
+        static = self.static
+        drop = (static.rows == row) & (static.column("field") == field_name) & self._cleared_on_edit(static)
         if drop.any():
-            self.static = Findings(static[~drop].reset_index(drop=True))
+            self.static = static.without(drop)
         self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, np.array([row]))
         return list(self.findings.for_rows([row]))
 
@@ -296,15 +301,21 @@ class ImportSession:
             self.columns[field_name][row] = value.strip()
         self.columns.invalidate()
         positions = np.unique(np.asarray([c[0] for c in changes], dtype=np.int64))
-        static = self.static.frame
+        static = self.static
         if len(static):
             edited = {(int(r), f) for r, f, _ in changes}
-            drop = np.fromiter(((int(r), f) in edited for r, f in zip(static["row"], static["field"], strict=True)),
-                               bool, len(static)) & static["code"].isin(CLEARED_ON_EDIT).to_numpy()
+            drop = np.fromiter(((r, f) in edited for r, f in zip(static.rows.tolist(), static.column("field").tolist(),
+                                                                   strict=True)), bool, len(static))
+            drop &= self._cleared_on_edit(static)
             if drop.any():
-                self.static = Findings(static[~drop].reset_index(drop=True))
+                self.static = static.without(drop)
         self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, positions)
         return positions
+
+    @staticmethod
+    def _cleared_on_edit(static: Findings) -> np.ndarray:
+        codes = static.column("code")
+        return np.fromiter(map(CLEARED_ON_EDIT.__contains__, codes.tolist()), bool, len(codes))
 
     def row_findings(self, row: int) -> list[Finding]:
         return list(self.findings.for_rows([row]))
@@ -331,6 +342,8 @@ class ImportSession:
 
     def frame(self) -> pd.DataFrame:
         """The template-shaped table (one str column per field), for export."""
+        import pandas as pd
+
         return pd.DataFrame({name: self.columns[name] for name in self.template.names}, dtype=object)
 
     def summary(self) -> dict[str, int]:
@@ -349,8 +362,7 @@ class ImportSession:
         """
         findings = self.findings
         if not list_changes:
-            frame = findings.frame
-            findings = Findings(frame[frame["code"] != VALUE_MAPPED].reset_index(drop=True))
+            findings = findings.without(findings.code_is(VALUE_MAPPED))
         return {
             "file": str(self.raw.path),
             "sheet": self.raw.sheet,
