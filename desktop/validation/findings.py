@@ -69,14 +69,8 @@ def object_array(values: Any, n: int | None = None) -> np.ndarray:
         return out
     if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
         return values
-    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    out = np.empty(len(items), dtype=object)
-    try:
-        out[:] = items
-    except ValueError:  # items of equal length (tuples, lists) that numpy would take as a second axis
-        for i, item in enumerate(items):
-            out[i] = item
-    return out
+    items = values.tolist() if isinstance(values, np.ndarray) else values if isinstance(values, (list, tuple)) else list(values)
+    return np.fromiter(items, object, len(items))  # item by item: a tuple stays one item
 
 
 class FindingSink:
