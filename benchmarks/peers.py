@@ -1,0 +1,44 @@
+"""The peers and floors of ``benchmarks/speed.py``, each run as its own process (whole process timed).
+
+Runs in ``benchmarks/.venv-peers`` (``benchmarks/peers.txt``), never in the app's environment:
+
+    python benchmarks/peers.py frictionless FILE SCHEMA.json   # frictionless-py, field constraints only
+    python benchmarks/peers.py pandas FILE                     # pandas read_csv(dtype=str): the CSV floor
+    python benchmarks/peers.py calamine FILE                   # python-calamine, first sheet to Python: the XLSX floor
+
+Prints one line: what it read (rows, errors) so the parent can check it really did the work.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main(argv: list[str]) -> int:
+    kind, path = argv[0], argv[1]
+    if kind == "frictionless":
+        from frictionless import Resource, Schema
+
+        with open(argv[2], encoding="utf-8") as fh:
+            schema = Schema.from_descriptor(json.load(fh))
+        report = Resource(path, schema=schema).validate(limit_errors=10**9)
+        task = report.tasks[0]
+        print(f"frictionless rows={task.stats.get('rows')} errors={len(task.errors)} valid={report.valid}")
+    elif kind == "pandas":
+        import pandas as pd
+
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        print(f"pandas rows={len(frame)} columns={len(frame.columns)}")
+    elif kind == "calamine":
+        from python_calamine import CalamineWorkbook
+
+        rows = CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()
+        print(f"calamine rows={len(rows) - 1} columns={len(rows[0])}")
+    else:
+        raise SystemExit(f"unknown peer {kind!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
