@@ -16,7 +16,7 @@ import numpy as np
 
 from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
 from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_findings, suggest_mapping
-from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore, choose_mapping
+from desktop.core.profiles import LoadedProfile, ProfileStore, choose_mapping
 from desktop.core.progress import CancelToken, Progress, no_progress
 from desktop.core.reference import current_code_lists
 from desktop.core.values import CODE as VALUE_MAPPED
@@ -29,6 +29,8 @@ from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from desktop.core.profile_model import MappingProfile
 
 # rows checked per step: big enough that each rule's fixed cost is spread thin (per-value
 # helpers factorise a field once a chunk), small enough for progress and cancel every ~0.2 s
@@ -158,12 +160,16 @@ class ImportSession:
 
     def to_profile(self, name: str, description: str = "") -> MappingProfile:
         """The mapping and value map in force, as a profile to save or share."""
+        from desktop.core.profile_model import MappingProfile
+
         return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
                                            description=description)
 
     def suggested_profile(self, name: str, description: str = "", limit: int = 500) -> MappingProfile:
         """A profile to review: the mapping, plus for every code field each distinct source value that
         is not a code with the code it would become (``None`` where we cannot tell: fill it in)."""
+        from desktop.core.profile_model import MappingProfile
+
         mapper = ValueMapper(self.template, self.code_lists, ValueOptions(user_maps=self.value_options.user_maps,
                                                                           disabled=frozenset({"split"})), self.today)
         values: dict[str, dict[str, str | None]] = {}
