@@ -7,8 +7,10 @@ Exit codes: 0 done (no errors), 1 errors found in the data, 2 the file or the us
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
+from typing import NoReturn
 
 from desktop import __version__
 from desktop.core.errors import UserFacingError
@@ -31,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageProblem(message, self.format_usage())
 
 
@@ -95,6 +97,24 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("register-desktop: the file is too large to process in the memory available.", file=sys.stderr)
         return 2
+    except RecursionError:
+        print("register-desktop: the input is nested too deeply to process.", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a system error no command turned into words: still one line, never a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"register-desktop: {exc.strerror or exc}{where}.", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if os.environ.get("REGISTER_DESKTOP_TRACEBACK"):
+            raise
+        print(f"register-desktop: unexpected error ({type(exc).__name__}: {_first_line(exc)}). Please report it; "
+              "REGISTER_DESKTOP_TRACEBACK=1 shows the details.", file=sys.stderr)
+        return 2
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else "")[:200]
 
 
 def run() -> None:

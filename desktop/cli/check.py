@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop.cli.common import add_today, open_out, parse_today
+from desktop.cli.common import add_today, output, parse_today
 
 if TYPE_CHECKING:
     from desktop.core.session import ImportSession
@@ -65,17 +64,13 @@ def run(args: argparse.Namespace) -> int:
     today = parse_today(args.today)
     session = open_session(args)
     report = session.report(list_changes=args.list_changes and args.format != "text")
-    out = open_out(args.out)
-    try:
+    with output(args.out) as out:
         if args.format == "json":
             write_json(report, out)
         elif args.format == "csv":
             write_csv(report, out)
         else:
             write_text(report, out, today_label=str(today or "today (UTC)"))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 1 if report["summary"]["errors"] else 0
 
 

@@ -209,7 +209,7 @@ class ImportSession:
                    strict=True)
         for key, row in zip(keys, rows, strict=True):
             groups.setdefault(key, []).append(row)
-        out = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": v} for k, v in groups.items()]
+        out: list[dict[str, Any]] = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": v} for k, v in groups.items()]
         out.sort(key=lambda g: (-g["count"], g["field"], g["value"]))
         return out
 

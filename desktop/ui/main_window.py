@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -283,7 +284,7 @@ class MainWindow(QMainWindow):
         self.guide_action = self._action("Field &guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
                                          tip="What the selected field means and how to fill it (F1)",
                                          theme=("help-contents", sp.SP_DialogHelpButton))
-        self.step_actions = [self._action(f"Step &{i + 1}: {n}", lambda s=i: self.go_to(s), f"Ctrl+{i + 1}")
+        self.step_actions = [self._action(f"Step &{i + 1}: {n}", partial(self.go_to, i), f"Ctrl+{i + 1}")
                              for i, n in enumerate(STEP_NAMES)]
         self.refilter_action = self._action("Apply the filter &again", self.review_page.refilter, "Ctrl+Shift+R")
         self.file_order_action = self._action("&File order", self.review_page.file_order)
@@ -945,8 +946,8 @@ class MainWindow(QMainWindow):
             return None
         try:
             n = write_error_report(session, path, personal_fields(self.template.version), include_personal=include_personal)
-        except OSError as exc:
-            self.show_error(UserFacingError(f"{path} could not be written: {exc.strerror or exc}.", title="Not saved"))
+        except UserFacingError as exc:  # the writer's one line (a full disk, a folder, a link, no permission)
+            self.show_error(UserFacingError(exc.message, title="Not saved"))
             return None
         self.statusBar().showMessage(f"Saved {n:,} problems to {path}.", 10000)
         return path

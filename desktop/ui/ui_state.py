@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from desktop.base.writer import make_folder
 from desktop.core.paths import config_dir
 
 MAX_RECENT = 8
@@ -20,7 +21,8 @@ class UiState:
 
     def recent_files(self) -> list[Path]:
         value = self._s.value("recent/files", [])
-        items = [value] if isinstance(value, str) else list(value or [])
+        # QSettings' INI format reads a one-item list back as a plain string
+        items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
         return [Path(p) for p in items if p]
 
     def add_recent(self, path: Path) -> list[Path]:
@@ -55,8 +57,8 @@ class UiState:
 def _user_only(path: Path) -> None:
     """Create the settings file user-only (0600) before QSettings writes it, and keep it so."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, private=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         path.chmod(0o600)
-    except OSError:  # a read-only or odd folder: QSettings reports its own problems
+    except OSError:  # a read-only or odd folder (WriteError is an OSError too): QSettings reports its own problems
         pass
