@@ -289,10 +289,10 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     plain = _split_plain(text, delimiter, limits)
     if plain is not None:
         del text
-        header, cells, header_row, numbers = plain
-        headers = [clean_text(h) for h in header]
+        head_cells, cells, head_row, row_numbers = plain
+        headers = [clean_text(h) for h in head_cells]
         table = RawTable(path=path, format="csv", headers=headers, columns=[],
-                         source_rows=np.asarray(numbers, dtype=np.int64), header_row=header_row, encoding=encoding,
+                         source_rows=np.asarray(row_numbers, dtype=np.int64), header_row=head_row, encoding=encoding,
                          delimiter=delimiter)
         table.columns = [_clean_column(cells[c], table, c, limits) for c in range(len(headers))]
         return table

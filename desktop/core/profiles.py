@@ -32,7 +32,7 @@ from desktop.validation.resources import read_json
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
 if TYPE_CHECKING:
-    from desktop.core.profile_model import MappingProfile
+    from desktop.core.profile_model import MappingProfile as MappingProfile  # served by __getattr__ below
 
 logger = logging.getLogger(__name__)
 

@@ -179,7 +179,7 @@ class CellDelegate(QStyledItemDelegate):
         row, col = index.row(), index.column()
         rows = getattr(model, "visible_source_rows", None)
         if rows is not None:  # the review grid's row proxy: straight to its source model
-            model = model.source()
+            model = model.source()  # type: ignore[attr-defined]
             row = int(rows()[row])
         if not isinstance(model, FrameTableModel):
             super().paint(painter, option, index)

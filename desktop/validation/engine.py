@@ -147,7 +147,8 @@ class Columns(Mapping[str, np.ndarray]):
             values = self[name].tolist()
             return np.fromiter(map(fn, values), dtype, len(values))  # object: a tuple result stays one item
         codes, uniques = distinct
-        return np.fromiter(map(fn, uniques.tolist()), dtype, len(uniques))[codes]
+        out: np.ndarray = np.fromiter(map(fn, uniques.tolist()), dtype, len(uniques))[codes]
+        return out
 
     # -- cached per-field helpers (vectorised in the sense of one pass per field) --
     def _cached(self, name: str, kind: str, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -184,7 +185,8 @@ class Columns(Mapping[str, np.ndarray]):
         distinct = self._distinct_cache.get((name, "distinct"))  # only if some rule already made it
         if distinct is not None:  # a comparison per distinct value, then one take
             codes, uniques = distinct
-            return np.asarray(uniques == value, dtype=bool)[codes]
+            same: np.ndarray = np.asarray(uniques == value, dtype=bool)[codes]
+            return same
         return np.asarray(self[name] == value, dtype=bool)
 
 
