@@ -55,8 +55,10 @@ def test_the_grid_paints_errors_icons_selection_and_edits(qtbot):
     tint = SeverityBrushes(view.palette()).error.color()
     assert image.pixelColor(rect.right() - 2, rect.top() + 2) == tint
     assert image.pixelColor(rect.left() + 2, rect.top() + 2) == tint
-    view.selectRow(row)
-    qtbot.wait(10)
+    from PySide6.QtCore import QItemSelectionModel
+
+    view.selectionModel().select(model.index(row, col), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    assert view.selectionModel().isSelected(model.index(row, col))
     image = view.viewport().grab().toImage()
     assert image.pixelColor(rect.right() - 2, rect.top() + 2) != tint  # the selection covers the tint
     # an edited cell: painted, and still reachable through data() for accessibility
