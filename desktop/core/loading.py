@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from desktop.core import register_words
 from desktop.core.errors import FileReadError
 
 
@@ -73,6 +74,11 @@ class RawTable:
     damage: list[Damage] = field(default_factory=list)
     extra_cells: list[tuple[int, int]] = field(default_factory=list)  # (row position, cells past the last header)
     notes: list[str] = field(default_factory=list)
+    # what Register's own upload page would see, which the cleaning above hides (core/register_page.py):
+    trimmed: dict[int, Trimmed] = field(default_factory=dict)  # source column -> its cells that had surrounding spaces
+    raw_headers: list[str] = field(default_factory=list)  # the header cells as written, before trimming
+    first_record_fields: int | None = None  # CSV: fields in the record right after the header
+    utf8_size: int | None = None  # CSV: bytes once converted to UTF-8 with LF line ends
 
     @property
     def n_rows(self) -> int:
@@ -100,6 +106,38 @@ def maybe_untrimmed(joined: str) -> bool:
         if ch in joined and (_SEP + ch in joined or ch + _SEP in joined):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """Cells of one column that trimming changed and left non-blank: their row positions and their
+    text as read (guard apostrophe and spaces included). Register never trims a cell."""
+
+    positions: np.ndarray
+    values: list[str]
+
+
+def _trimmed(before: list[str], after: list[str]) -> tuple[list[int], list[str]]:
+    """(positions, before) of the cells ``str.strip`` changed and left non-blank.
+
+    ``str.strip`` returns the very same object when there is nothing to strip, so a column with
+    no such cell costs one list comparison (identity first, in C) and nothing else.
+    """
+    if before == after:
+        return [], []
+    hits = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a is not b and b]
+    return hits, [before[i] for i in hits]
+
+
+def _note_trimmed(table: RawTable, c: int, positions: list[int], values: list[str]) -> None:
+    if not positions:
+        return
+    old = table.trimmed.get(c)
+    if old is not None:  # a second pass (after a guard apostrophe): the first text read wins
+        merged = dict(zip(positions, values, strict=True))
+        merged.update(zip(old.positions.tolist(), old.values, strict=True))
+        positions, values = sorted(merged), [merged[i] for i in sorted(merged)]
+    table.trimmed[c] = Trimmed(np.asarray(positions, dtype=np.int64), values)
 
 
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[eE][+]\d+")
@@ -160,7 +198,7 @@ def read_table(path: str | Path, sheet: str | None = None, limits: Limits = DEFA
     if path.is_dir():
         raise FileReadError(f"{path} is a folder, not a spreadsheet file.")
     if size == 0:
-        raise FileReadError(f"{path.name} is empty.")
+        raise FileReadError(f"{path.name} is empty.", register_message=register_words.EMPTY)
     if size > limits.max_file_bytes:
         raise FileReadError(
             f"{path.name} is {size / 1048576:.0f} MB; the largest file this app reads is "
@@ -282,6 +320,7 @@ _CHUNK = 65_536  # records parsed per step: bounded memory for hostile files, C-
 
 def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     text, encoding = decode_bytes(data)
+    utf8_size = _utf8_size(data, text, encoding)
     del data
     if "\x00" in text:
         raise FileReadError("The file holds NUL bytes: it is not a plain CSV file. Re-save it from your spreadsheet program as CSV.")
@@ -293,7 +332,8 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
         headers = [clean_text(h) for h in head_cells]
         table = RawTable(path=path, format="csv", headers=headers, columns=[],
                          source_rows=np.asarray(row_numbers, dtype=np.int64), header_row=head_row, encoding=encoding,
-                         delimiter=delimiter)
+                         delimiter=delimiter, raw_headers=head_cells, utf8_size=utf8_size,
+                         first_record_fields=len(head_cells) if row_numbers and row_numbers[0] == head_row + 1 else None)
         table.columns = [_clean_column(cells[c], table, c, limits) for c in range(len(headers))]
         return table
     csv.field_size_limit(max(limits.max_cell_chars * 4, 131072))
@@ -301,6 +341,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     records: list[list[str]] = []
     numbers: list[int] = []
     header: list[str] | None = None
+    written_header: list[str] = []  # the header record as written (with any blank tail)
     header_row = 0
     parsed = 0
     try:
@@ -314,6 +355,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
             del chunk, keep
             if header is None and kept:
                 header, header_row = kept[0], kept_numbers[0]
+                written_header = header
                 if len(header) > limits.max_columns:
                     header = _without_blank_tail(header)
                 if len(header) > limits.max_columns:
@@ -328,13 +370,15 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
             raise FileReadError(
                 f"A cell ending near line {reader.line_num:,} holds more than {csv.field_size_limit():,} characters; the most "
                 f"this app reads in one cell is {limits.max_cell_chars:,}. An unbalanced quote (\") can run many rows "
-                "into one cell: check the line where that cell starts.") from None
-        raise FileReadError(f"The CSV file cannot be parsed near line {reader.line_num}: {exc}. Check for unbalanced quotes.") from None
+                "into one cell: check the line where that cell starts.", register_message=register_words.NOT_CSV) from None
+        raise FileReadError(f"The CSV file cannot be parsed near line {reader.line_num}: {exc}. Check for unbalanced quotes.",
+                            register_message=register_words.NOT_CSV) from None
     del text, reader  # the reader's buffer holds a copy of the text (4 bytes a character)
     if header is None:
         raise FileReadError(f"{path.name} has no header row and no data.")
     headers = [clean_text(h) for h in header]
     width = len(headers)
+    first_fields = len(records[0]) if records and numbers[0] == header_row + 1 else None
     extra: list[tuple[int, int]] = []
     if any(n != width for n in set(map(len, records))):
         extra = [(i, len(r) - width) for i, r in enumerate(records) if len(r) > width and any(c.strip() for c in r[width:])]
@@ -343,7 +387,8 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     grid = _grid(records, width)
     del records
     table = RawTable(path=path, format="csv", headers=headers, columns=[], source_rows=np.asarray(numbers, dtype=np.int64),
-                     header_row=header_row, encoding=encoding, delimiter=delimiter, extra_cells=extra)
+                     header_row=header_row, encoding=encoding, delimiter=delimiter, extra_cells=extra,
+                     raw_headers=written_header, first_record_fields=first_fields, utf8_size=utf8_size)
     table.columns = [_clean_column(grid[:, c].tolist(), table, c, limits) for c in range(width)]
     return table
 
@@ -389,6 +434,15 @@ def _split_plain(text: str, delimiter: str, limits: Limits) -> tuple[list[str], 
     return kept[0].split(delimiter), [flat[c::width] for c in range(width)], numbers[0], numbers[1:]
 
 
+def _utf8_size(data: bytes, text: str, encoding: str) -> int:
+    """The file's size as Register measures it: converted to UTF-8 (a UTF-8 BOM stays), CRLF as LF."""
+    if encoding in ("UTF-8", "UTF-8 with BOM"):
+        return len(data) - data.count(b"\r\n")
+    step = 1 << 20  # a slice at a time: a large legacy file is not encoded twice in memory
+    size = sum(len(text[i:i + step].encode("utf-8", "surrogatepass")) for i in range(0, len(text), step))
+    return size - text.count("\r\n")
+
+
 def _without_blank_tail(header: list[str]) -> list[str]:
     """The header without trailing blank cells: a spreadsheet saved as CSV writes formatted but
     empty columns as empty fields, thousands of them. Cells under them, if any, become extra
@@ -418,10 +472,13 @@ def _clean_column(values: list[str], table: RawTable, c: int, limits: Limits, *,
     """
     joined = _SEP.join(values)
     if not stripped and maybe_untrimmed(joined):
-        values = list(map(str.strip, values))
+        raw, values = values, list(map(str.strip, values))
+        _note_trimmed(table, c, *_trimmed(raw, values))
         joined = _SEP.join(values)
     if joined.startswith("'") or "\x00'" in joined:
-        values = [v[1:].strip() if v.startswith("'") else v for v in values]
+        guarded = [v[1:] if v.startswith("'") else v for v in values]
+        values = list(map(str.strip, guarded))
+        _note_trimmed(table, c, *_trimmed(guarded, values))
         joined = "\x00".join(values)
     if len(joined) > limits.max_cell_chars:
         for i, v in enumerate(values):
@@ -537,22 +594,36 @@ def _table_from_rows(path: Path, kind: str, rows: list[list[Any]], start: tuple[
         rows = [r if len(r) == full else [*r, *([None] * (full - len(r)))] for r in rows]
     grid = _grid(rows, full)
     rows.clear()  # consumed: the grid holds the cells now, so the row lists can go
-    # every cell as trimmed text, a column at a time (most columns hold only str: no conversion)
-    text = np.empty_like(grid)
-    filled = np.zeros(grid.shape, dtype=bool)
+    n = len(grid)
+    # every cell as trimmed text, a column at a time (most columns hold only str: no conversion,
+    # and no trimming unless a cell starts or ends with whitespace)
+    texts: list[list[str]] = []
     converted = np.zeros(full, dtype=bool)
+    trimmed: dict[int, tuple[list[int], list[str]]] = {}  # column -> (sheet rows, text) of cells with spaces around
     for c in range(full):
         values = grid[:, c].tolist()
         if not set(map(type, values)) <= {str}:
             values = list(map(_cell_text, values))
             converted[c] = True
-        text[:, c] = list(map(str.strip, values))
-        filled[:, c] = text[:, c] != ""
-    used = np.flatnonzero(filled.any(axis=1))
+        if maybe_untrimmed(_SEP.join(values)):
+            stripped = list(map(str.strip, values))
+            rows_hit, hit_texts = _trimmed(values, stripped)
+            if rows_hit:
+                trimmed[c] = (rows_hit, hit_texts)
+            values = stripped
+        texts.append(values)
+    if all("" in values for values in texts):  # else some column is full, so no row is blank
+        filled = np.zeros(n, dtype=bool)
+        for values in texts:
+            filled |= np.fromiter(map(bool, values), bool, n)
+        used = np.flatnonzero(filled)
+    else:
+        used = np.arange(n)
     if used.size == 0:
         raise FileReadError(f"{path.name} has no header row and no data.")
     first = int(used[0])
-    header = [clean_text(v) for v in text[first].tolist()]
+    raw_header = [_cell_text(v) for v in grid[first].tolist()]
+    header = [clean_text(values[first]) for values in texts]
     while header and not header[-1]:
         header.pop()
     if len(header) > limits.max_columns:
@@ -570,11 +641,22 @@ def _table_from_rows(path: Path, kind: str, rows: list[list[Any]], start: tuple[
                 damage.append(Damage(r, c, str(v), "long_number"))
     extra: list[tuple[int, int]] = []
     if width < full:
-        beyond = (lengths[data] > width) & filled[data, width:].any(axis=1)
-        extra = [(int(i), int(lengths[data[i]]) - width) for i in np.flatnonzero(beyond)]
-    del grid, filled
+        for i in np.flatnonzero(lengths[data] > width).tolist():
+            r = int(data[i])
+            if any(texts[c][r] for c in range(width, full)):
+                extra.append((i, int(lengths[r]) - width))
+    del grid
     table = RawTable(path=path, format=kind, headers=header, columns=[],
                      source_rows=(data + start[0] + 1).astype(np.int64), header_row=start[0] + first + 1,
-                     damage=damage, extra_cells=extra)
-    table.columns = [_clean_column(text[data, c].tolist(), table, c, limits, stripped=True) for c in range(width)]
+                     damage=damage, extra_cells=extra, raw_headers=raw_header[:width])
+    for c, (sheet_rows, values) in trimmed.items():
+        if c < width:  # sheet row -> data position (header and blank rows have none)
+            wanted = np.asarray(sheet_rows, dtype=np.int64)
+            at = np.searchsorted(data, wanted)
+            ok = (at < len(data)) & (data[np.minimum(at, max(len(data) - 1, 0))] == wanted) if len(data) else at < 0
+            _note_trimmed(table, c, at[ok].tolist(), [v for v, k in zip(values, ok.tolist(), strict=True) if k])
+    contiguous = len(data) == n - first - 1  # no blank row below the header: a slice, not a gather
+    picks = data.tolist()
+    table.columns = [_clean_column(texts[c][first + 1:] if contiguous else [texts[c][i] for i in picks], table, c, limits,
+                                   stripped=True) for c in range(width)]
     return table
