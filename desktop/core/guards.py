@@ -64,22 +64,6 @@ _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
 #: a cell reference beyond column CV (100) or row 99,999; legitimate template files have none
 _FAR_REF = re.compile(rb" r=\"(?:((?:C[W-Z]|[D-Z][A-Z]|[A-Z]{3}))(\d+)|([A-Z]{1,2})(\d{6,}))\"")
 _PREFIX = re.compile(rb"<(\w+):sheetData\b")
-_LETTERS, _DIGITS = bytes(range(ord("A"), ord("Z") + 1)), b"0123456789"
-_AS_A0 = bytes.maketrans(_LETTERS + _DIGITS, b"A" * 26 + b"0" * 10)  # any capital as A, any digit as 0
-_BY_FAR = bytes.maketrans(_LETTERS, b"aaC" + b"D" * 19 + b"WWWW")  # A-B a, C C, D-V D, W-Z W
-#: two-letter columns beyond CV, as _BY_FAR shows them: D-Z then a letter, or C then W-Z
-_FAR_PAIRS = [b' r="' + bytes([a, b]) for a in b"DW" for b in b"aCDW"] + [b' r="CW']
-
-
-def _may_hold_far_refs(piece: bytes) -> bool:
-    """False when no cell reference in ``piece`` can be beyond column CV or row 99,999, so that
-    ``_FAR_REF`` would find nothing there: two translations and a dozen searches in C, instead
-    of the pattern tried at each of millions of references (most of this guard's time)."""
-    shape = piece.translate(_AS_A0)
-    if b' r="AAA' in shape or b"A000000" in shape:  # three letters; six digits after a letter
-        return True
-    by_far = piece.translate(_BY_FAR)
-    return any(pair in by_far for pair in _FAR_PAIRS)
 _FAR_COLUMN_FLOOR = 100
 _ODS_ROW = re.compile(rb"<table:table-row\b([^>]*?)(?:/>|>(.*?)</table:table-row>)", re.S)
 _ODS_TABLE = re.compile(rb"<table:table[ >]")
@@ -152,7 +136,7 @@ def _xlsx_shape(zf: zipfile.ZipFile, name: str) -> tuple[int, int]:
         row_tags += piece.count(b"<" + prefix + b"row")
         c_tags += piece.count(b"<" + prefix + b"c ") + piece.count(b"<" + prefix + b"c>")
         c_refs += piece.count(b"<" + prefix + b'c r="')
-        for col, row, col2, row2 in _FAR_REF.findall(piece) if _may_hold_far_refs(piece) else ():
+        for col, row, col2, row2 in _FAR_REF.findall(piece):
             far_col = max(far_col, _column_index(col or col2))
             far_row = max(far_row, int(row or row2))
     if not c_tags:
