@@ -40,6 +40,7 @@ from pathlib import Path
 from desktop.core.errors import UserFacingError
 from desktop.core.journal import FILE_NAME as JOURNAL_FILE
 from desktop.core.journal import Batch, BatchBusyError, Journal, JournalError
+from desktop.core.ledger import hold_batch
 from desktop.core.paths import config_dir, data_dir
 from desktop.core.receipt import receipts_dir
 
@@ -178,7 +179,7 @@ def _purge_batches(folder: Path, cutoff: float, report: PurgeReport, dry_run: bo
                     continue
                 if not dry_run:
                     try:
-                        with journal.lock(batch.id):
+                        with hold_batch(journal, batch.id):
                             journal.forget(batch.id)
                     except BatchBusyError:
                         report.busy.append(batch.id)
