@@ -244,6 +244,7 @@ class _Run:
         self.lease: Lease | None = None
         self.ledger = Ledger(journal, self.scope)
         self.batch_id = 0
+        self._sent_at: dict[int, float] = {}  # item id -> monotonic time of its last transmission
         self.done = 0
         self.total = 0
 
@@ -309,9 +310,10 @@ class _Run:
                 if it.state == ItemState.PENDING:
                     db.execute("DELETE FROM item WHERE id = ?", (it.id,))
             for d in decisions:
-                r, it = d.row, d.item
-                if it is None:
+                r, maybe = d.row, d.item
+                if maybe is None:
                     continue
+                it = maybe
                 if (it.source_row, it.position) != (r.source_row, r.position) or it.trainee_key != r.identity.key:
                     db.execute("UPDATE item SET source_row = ?, position = ?, trainee_key = ?, cycle = ? WHERE id = ?",
                                (r.source_row, r.position, r.identity.key, r.cycle, it.id))
@@ -368,8 +370,7 @@ class _Run:
             self.token.raise_if_cancelled()
             outcome = self._send_row(r, item, again=action == "again", set_aside=True)
             if outcome is None:
-                failed_at = self.clock()
-                set_aside.append((r, item, action, lambda t=failed_at: t + self.margin - self.clock()))
+                set_aside.append((r, item, action, self._settle_after_failure(self._sent_at.get(item.id, self.clock()))))
                 continue
             self._report(outcome, result)
         set_aside.sort(key=lambda s: s[3]())
@@ -386,6 +387,11 @@ class _Run:
             outcome = self._send_row(r, current, again=action == "again", set_aside=False)
             assert outcome is not None
             self._report(outcome, result)
+
+    def _settle_after_failure(self, sent_at: float) -> Callable[[], float]:
+        """Seconds until an attempt of this run whose answer was lost has settled: the read timeout plus the
+        margin after it was sent (this computer's monotonic clock, which no wall-clock change moves)."""
+        return lambda: sent_at + self.client.read_timeout + self.margin - self.clock()
 
     def _settle_after_crash(self, item: Item) -> Callable[[], float]:
         """Seconds until a request left in flight by an earlier process has settled in Register.
@@ -432,6 +438,7 @@ class _Run:
             sent: dict[str, int] = {}
 
             def before_send(sent: dict[str, int] = sent, entry_id: int | None = entry_id) -> None:
+                self._sent_at[item.id] = self.clock()
                 sent["entry"] = ledger.mark_sending(
                     r.identity, item_id=item.id, sent_at=iso_time(client.server_now()),
                     owner=self.lease.owner if self.lease else None, batch_id=self.batch_id, source_row=r.source_row,
@@ -471,7 +478,8 @@ class _Run:
                 if exc.maybe_sent and set_aside:
                     return None
                 backoff = client.retry.backoff(failures - 1)
-                client.wait(max(backoff, self.margin) if exc.maybe_sent else backoff)
+                settled = self._settle_after_failure(self._sent_at.get(item.id, self.clock()))()
+                client.wait(max(backoff, settled) if exc.maybe_sent else backoff)
                 continue
             entry_id = sent.get("entry", entry_id)
             assert entry_id is not None
