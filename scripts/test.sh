@@ -1,10 +1,17 @@
 #!/usr/bin/env sh
-# Set up a virtual environment with the test extras, then run the checks and the whole suite.
+# Set up .venv from the dev lock file, then run every check and the whole suite, as CI does:
+# ruff, the import contracts, mypy over the whole package, actionlint over the CI workflows, pytest.
+# Arguments go to pytest; `sh scripts/test.sh -m "not bundle"` skips building the PyInstaller bundle.
 set -e
 cd "$(dirname "$0")/.."
-PY="${PYTHON:-python3}"
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-.venv/bin/python -m ruff check desktop tests benchmarks
-.venv/bin/lint-imports --no-cache
-.venv/bin/python -m pytest "$@"
+LOCK=requirements/dev.txt
+. scripts/venv.sh
+"$VENV_BIN/python" -m ruff check desktop tests benchmarks build scripts
+"$VENV_BIN/lint-imports" --no-cache
+"$VENV_BIN/python" -m mypy desktop
+if [ -x "$VENV_BIN/actionlint" ]; then
+    "$VENV_BIN/actionlint" .github/workflows/*.yml
+else  # the linter's wheels are for Linux on x86-64; the Linux job of CI runs it
+    echo "actionlint is not available on this platform: workflow files not linted" >&2
+fi
+"$VENV_BIN/python" -m pytest "$@"

@@ -72,7 +72,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Capped exponential backoff with "equal jitter": between half and all of the step."""
-        step = min(self.max_delay, self.base_delay * (2 ** attempt))
+        step = min(self.max_delay, self.base_delay * 2.0 ** attempt)
         return step * (0.5 + rng() / 2)
 
 

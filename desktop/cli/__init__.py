@@ -9,16 +9,30 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import import_module
+from typing import NoReturn
 
 from desktop import __version__
 from desktop.core.errors import UserFacingError
 
-# module names under desktop.cli, in the order shown by --help
-COMMANDS = ["check", "map", "export", "template", "upload", "token", "history", "purge", "simulator", "selftest"]
+# command -> (module under desktop.cli, one-line help), in the order shown by --help. The help is
+# here so that ``--help``, ``--version`` and each command import only what they use (start-up is
+# most of a small check); tests/unit/test_cli_startup.py checks it matches each module's own.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "check a spreadsheet against Register's rules, offline"),
+    "map": ("map", "suggest, save and share column mappings (profiles)"),
+    "export": ("export", "write Register's bulk-add CSV (mapped, checked, safe to open in a spreadsheet)"),
+    "template": ("template", "write the empty Register CSV template"),
+    "upload": ("upload", "send the valid rows to Register through its API (resumes an unfinished upload)"),
+    "token": ("token", "save, remove, show or test the Register API token"),
+    "history": ("history", "list past uploads, show one, write or forget its receipt"),
+    "purge": ("purge", "remove finished upload history, receipts the app kept, autosaves, practice data and logs"),
+    "simulator": ("simulator", "run a local Register for rehearsals (this computer only)"),
+    "self-test": ("selftest", "check that this installation works (no network)"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageProblem(message, self.format_usage())
 
 
@@ -28,21 +42,37 @@ class UsageProblem(Exception):
         self.usage = usage
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = "") -> argparse.ArgumentParser:
+    """The parser; ``only`` names the one command whose module is imported and whose options are
+    known ("" none, None every one): the others are listed with their help and nothing more."""
     parser = _Parser(prog="register-desktop",
                      description="Check, map, export and upload trainee records for DfE's Register trainee teachers service.")
     parser.add_argument("--version", action="version", version=f"register-desktop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        import_module(f"desktop.cli.{name}").register(sub)
+    for name, (module, help_text) in COMMANDS.items():
+        if only is None or name == only:
+            import_module(f"desktop.cli.{module}").register(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+def _command_of(argv: list[str]) -> str:
+    """The command named on the command line ("" if none): the first argument not an option
+    (the top level has only --help and --version, which take no value)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else ""
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
     from desktop.core.logs import install_redaction
 
     install_redaction()  # warnings reach standard error (often a file in scripts) without personal data
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(_command_of(argv))
     try:
         args = parser.parse_args(argv)
     except UsageProblem as exc:

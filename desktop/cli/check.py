@@ -6,10 +6,12 @@ import argparse
 import csv
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop.cli.common import add_today, open_out, parse_today
-from desktop.core.session import ImportSession
+
+if TYPE_CHECKING:
+    from desktop.core.session import ImportSession
 
 
 def register(sub: Any) -> None:
@@ -43,6 +45,7 @@ def add_mapping_options(p: argparse.ArgumentParser) -> None:
 def open_session(args: argparse.Namespace) -> ImportSession:
     """Open FILE with the options common to check/export/upload (mapping options where present)."""
     from desktop.core.profiles import load_profile
+    from desktop.core.session import ImportSession
 
     profile = load_profile(args.mapping) if getattr(args, "mapping", None) else None
     no_convert = list(getattr(args, "no_convert", None) or [])

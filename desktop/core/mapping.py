@@ -24,7 +24,7 @@ below 0.8 is reported for the user to confirm (``header.uncertain``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -289,7 +289,7 @@ class _Fit:
         self._cache[key] = 1.0 - misses / len(values)
         return self._cache[key]
 
-    def _ok(self, field_name: str):  # type: ignore[no-untyped-def]
+    def _ok(self, field_name: str) -> Callable[[str], bool]:
         f = self.template.field(field_name)
         kind = f.kind
         mapper = self.mapper

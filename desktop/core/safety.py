@@ -31,7 +31,7 @@ def text_cells(ws: Any, values: Iterable[object]) -> None:
     from openpyxl.cell import WriteOnlyCell
 
     write_only = not hasattr(ws, "cell")
-    row = []
+    row: list[object] = []  # WriteOnlyCell (a factory function in openpyxl) or plain text
     for v in values:
         text = "" if v is None else str(v)
         if write_only:

@@ -198,7 +198,7 @@ class ImportSession:
             return []
         rows = self.source_rows[changed["row"].to_numpy()]
         groups = changed.assign(source_row=rows).groupby(["field", "value", "message"], sort=False)["source_row"]
-        out = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": [int(r) for r in v]}
+        out: list[dict[str, Any]] = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": [int(r) for r in v]}
                for k, v in groups]
         out.sort(key=lambda g: (-g["count"], g["field"], g["value"]))
         return out

@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     _setup_logging()
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName("Register Desktop")
     app.setOrganizationName("RegisterDesktop")
     app.setApplicationDisplayName("Register Desktop")

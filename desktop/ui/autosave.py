@@ -72,6 +72,8 @@ def _options_from(doc: dict[str, Any]) -> ValueOptions:
 
 def save(snapshot: Snapshot, path: Path | None = None) -> Path:
     path = path or autosave_path()
+    size: int | None
+    mtime: int | None
     try:
         st = snapshot.file.stat()
         size, mtime = st.st_size, st.st_mtime_ns

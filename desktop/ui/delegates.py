@@ -47,7 +47,9 @@ class CodeComboBox(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setCompleter(completer)
         self.setAccessibleName(f"{code_list.title} code")
-        self.lineEdit().setPlaceholderText("Type a code or part of its name")
+        editor = self.lineEdit()
+        if editor is not None:  # always, for an editable combo box; the stub allows None
+            editor.setPlaceholderText("Type a code or part of its name")
 
     def set_code(self, code: str) -> None:
         i = self.findData(code)

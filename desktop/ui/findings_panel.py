@@ -113,6 +113,7 @@ class FindingsTreeModel(QAbstractItemModel):
         group = self._groups[parent.row()]
         return self.createIndex(row, 0, parent.row() + 1) if row < len(group.members) else QModelIndex()
 
+    # the model-index overload of parent(); the stubs merge it with QObject.parent() and reject it
     @override
     def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not child.isValid() or child.internalId() == _TOP:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -283,7 +284,7 @@ class MainWindow(QMainWindow):
         self.guide_action = self._action("Field &guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
                                          tip="What the selected field means and how to fill it (F1)",
                                          theme=("help-contents", sp.SP_DialogHelpButton))
-        self.step_actions = [self._action(f"Step &{i + 1}: {n}", lambda s=i: self.go_to(s), f"Ctrl+{i + 1}")
+        self.step_actions = [self._action(f"Step &{i + 1}: {n}", partial(self.go_to, i), f"Ctrl+{i + 1}")
                              for i, n in enumerate(STEP_NAMES)]
         self.refilter_action = self._action("Apply the filter &again", self.review_page.refilter, "Ctrl+Shift+R")
         self.file_order_action = self._action("&File order", self.review_page.file_order)

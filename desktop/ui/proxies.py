@@ -16,14 +16,13 @@ import numpy as np
 from PySide6.QtCore import (
     QAbstractProxyModel,
     QModelIndex,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
 )
 from typing_extensions import override
 
-from desktop.ui.table_model import FindingsIndex, FrameTableModel
+from desktop.ui.table_model import FindingsIndex, FrameTableModel, RoleData
 from desktop.ui.theme import ERROR, WARNING
 
 Index = QModelIndex | QPersistentModelIndex
@@ -55,6 +54,8 @@ class RowViewProxy(QAbstractProxyModel):
         self._n_cols = 0
 
     # ------------------------------------------------------------------ wiring
+    # narrower than QAbstractProxyModel.setSourceModel(QAbstractItemModel): this proxy reads the
+    # grid model's own lookups, so it accepts only a FrameTableModel
     @override
     def setSourceModel(self, model: FrameTableModel) -> None:  # type: ignore[override]
         self.beginResetModel()
@@ -108,7 +109,9 @@ class RowViewProxy(QAbstractProxyModel):
         if kind == "errors":
             return idx.rows >= ERROR
         if kind == "warnings":
-            return np.any(idx.cells == WARNING, axis=1) | _row_level(idx, n, WARNING)
+            mask = _row_level(idx, n, WARNING)
+            mask |= np.any(idx.cells == WARNING, axis=1)
+            return mask
         if kind == "edited":
             mask = np.zeros(n, dtype=bool)
             rows = [r for r, _ in src.edited_cells()]
@@ -199,6 +202,7 @@ class RowViewProxy(QAbstractProxyModel):
             return QModelIndex()
         return self.createIndex(row, column)
 
+    # the model-index overload of parent(); the stubs merge it with QObject.parent() and reject it
     @override
     def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         return QModelIndex()
@@ -229,7 +233,7 @@ class RowViewProxy(QAbstractProxyModel):
         return self._src.cell_data(int(self._rows[row]), index.column(), role)
 
     @override
-    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan) -> None:
+    def multiData(self, index: Index, roleDataSpan: RoleData) -> None:
         """Every role of a cell in one call: Qt's item delegate asks for seven roles per painted cell."""
         if self._src is None or not index.isValid():
             return

@@ -28,7 +28,7 @@ def run() -> int:
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     window = MainWindow(ui_state=UiState(work / "config" / "window.ini"), autosave_file=work / "data" / "autosave.json")
-    result = {"code": 1, "why": "the sample did not finish loading within 60 s"}
+    result: dict[str, int | str] = {"code": 1, "why": "the sample did not finish loading within 60 s"}
 
     def ready() -> None:
         model = window.model

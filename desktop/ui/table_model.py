@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
     QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
@@ -31,6 +32,16 @@ from desktop.ui.theme import ERROR, INFO, WARNING, SeverityBrushes, icon, severi
 from desktop.validation.findings import Finding, Severity
 
 Index = QModelIndex | QPersistentModelIndex
+#: what ``multiData`` receives: Qt passes a span; PySide6's stubs also allow one role from Python
+RoleData = QModelRoleDataSpan | QModelRoleData
+
+
+def role_data(roles: RoleData) -> Iterable[QModelRoleData]:
+    """The roles asked for, one by one."""
+    if isinstance(roles, QModelRoleData):
+        return (roles,)
+    # PySide6 makes a span iterable at run time; its stub declares no __iter__
+    return cast("Iterable[QModelRoleData]", roles)
 
 _R = Qt.ItemDataRole
 _DISPLAY = _R.DisplayRole.value
@@ -335,14 +346,15 @@ class FrameTableModel(QAbstractTableModel):
         return self.cell_data(index.row(), index.column(), role)
 
     @override
-    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan) -> None:
+    def multiData(self, index: Index, roleDataSpan: RoleData) -> None:
         if index.isValid():
             self.fill_roles(index.row(), index.column(), roleDataSpan)
 
-    def fill_roles(self, row: int, col: int, span: QModelRoleDataSpan) -> None:
+    def fill_roles(self, row: int, col: int, roles: RoleData) -> None:
         """``multiData`` for a frame cell: the delegate's seven roles in one Python call, the
         common ones answered inline (this runs for every painted cell of every frame)."""
         rank = int(self._index.cells[row, col])
+        span = role_data(roles)
         for rd in span:  # the delegate reuses its role data from cell to cell: set or clear every role
             role = rd.role()
             if role == _DISPLAY:

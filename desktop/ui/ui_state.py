@@ -20,7 +20,8 @@ class UiState:
 
     def recent_files(self) -> list[Path]:
         value = self._s.value("recent/files", [])
-        items = [value] if isinstance(value, str) else list(value or [])
+        # QSettings' INI format reads a one-item list back as a plain string
+        items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
         return [Path(p) for p in items if p]
 
     def add_recent(self, path: Path) -> list[Path]:

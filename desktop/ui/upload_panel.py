@@ -616,8 +616,8 @@ class UploadPanel(QWidget):
         for w in (self.env_combo, self.custom_url, self.set_token_button, self.forget_token_button,
                   self.test_button, self.upload_button, self.receipt_button):
             w.setEnabled(not running)
-        for w in (self.pause_button, self.cancel_button, self.progress, self.progress_label):
-            w.setVisible(running)
+        for shown in (self.pause_button, self.cancel_button, self.progress, self.progress_label):
+            shown.setVisible(running)
         if running:
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(False)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -26,6 +26,9 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # _DISTINCT_SAMPLE values holds at most a quarter of distinct ones
 _DISTINCT_MIN_ROWS = 2048
 _DISTINCT_SAMPLE = 512
+
+
+_T = TypeVar("_T")
 
 
 def utc_today() -> dt.date:
@@ -60,7 +63,7 @@ class Columns(Mapping[str, np.ndarray]):
             self._data[name] = arr
         return arr
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 
     def __len__(self) -> int:
@@ -72,12 +75,12 @@ class Columns(Mapping[str, np.ndarray]):
         self._distinct_cache.clear()
         self._derived.clear()
 
-    def derived(self, key: Hashable, fn: Callable[[], Any]) -> Any:
+    def derived(self, key: Hashable, fn: Callable[[], _T]) -> _T:
         """A result computed from several fields (e.g. the academic cycle of each row), computed
         once and shared by the rules that need it until the cells change. ``key`` must name
         everything the result depends on besides the cells (e.g. today's date)."""
         try:
-            return self._derived[key]
+            return cast("_T", self._derived[key])  # stored by this method under the same key
         except KeyError:
             value = self._derived[key] = fn()
             return value
@@ -85,7 +88,8 @@ class Columns(Mapping[str, np.ndarray]):
     def table_state(self, key: str) -> dict[str, Any]:
         """Mutable state a table rule keeps for this table across edits (an index of duplicate
         groups, say). Not cleared by ``invalidate``: the rule updates it in ``recheck``."""
-        return self._state.setdefault(key, {})
+        state: dict[str, Any] = self._state.setdefault(key, {})
+        return state
 
     def per_value(self, name: str, kind: str, fn: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
         """``fn`` of each cell of a field, computed once per distinct value (codes repeat a lot)

@@ -151,7 +151,7 @@ def test_self_test_runs_the_command_line_check_and_reports_it(qtbot, window):
     """Help → Run self-test runs ``register-desktop self-test`` and shows that every check passed."""
     dialog = SelfTestDialog(window, [*self_test_command(), "--no-window"])  # the window part starts a second window
     qtbot.addWidget(dialog)
-    with qtbot.waitSignal(dialog.done, timeout=60000) as blocker:
+    with qtbot.waitSignal(dialog.completed, timeout=60000) as blocker:
         dialog.start()
     assert blocker.args == [0]
     assert "All checks passed." in dialog.output.toPlainText()
@@ -163,7 +163,7 @@ def test_a_self_test_that_cannot_start_says_what_to_run_instead(qtbot, window, t
     """A missing program is reported in words, with the command to run by hand."""
     dialog = SelfTestDialog(window, [str(tmp_path / "no-such-program"), "self-test"])
     qtbot.addWidget(dialog)
-    with qtbot.waitSignal(dialog.done, timeout=10000):
+    with qtbot.waitSignal(dialog.completed, timeout=10000):
         dialog.start()
     assert dialog.exit_code == -1 and "register-desktop self-test" in dialog.status.text()
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -69,16 +69,16 @@ class MessageDialog:
     @classmethod
     def build(cls, parent: QWidget | None, title: str, text: str, choices: list[Choice], *,
               detail: str = "", icon: QMessageBox.Icon = QMessageBox.Icon.Question,
-              default: str | None = None) -> tuple[QMessageBox, dict[str, QAbstractButton], str]:
+              default: str | None = None) -> tuple[QMessageBox, dict[str, QPushButton], str]:
         """The box, its buttons by key and the key Esc answers (``ask`` runs it; screenshots show it)."""
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
         if detail:
             box.setInformativeText(detail)
-        buttons: dict[str, QAbstractButton] = {}
+        buttons: dict[str, QPushButton] = {}
         for c in choices:
             buttons[c.key] = box.addButton(c.label, c.role)
         if default and default in buttons:
-            box.setDefaultButton(buttons[default])  # type: ignore[arg-type]
+            box.setDefaultButton(buttons[default])
         escape = next((c.key for c in choices if c.role == QMessageBox.ButtonRole.RejectRole), choices[-1].key)
         box.setEscapeButton(buttons[escape])
         return box, buttons, escape

@@ -34,9 +34,12 @@ def self_test_command() -> list[str]:
 
 
 class SelfTestDialog(QDialog):
-    """Runs the self-test and shows its output; ``done`` carries the exit status."""
+    """Runs the self-test and shows its output; ``completed`` carries the exit status.
 
-    done = Signal(int)
+    Not ``done``: that name is ``QDialog.done(int)``, the slot that closes a dialog.
+    """
+
+    completed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None, command: list[str] | None = None) -> None:
         super().__init__(parent)
@@ -86,14 +89,14 @@ class SelfTestDialog(QDialog):
             self.status.setText("All checks passed: this installation works.")
         else:
             self.status.setText("Some checks failed. Copy the report and send it to your IT desk.")
-        self.done.emit(self.exit_code)
+        self.completed.emit(self.exit_code)
 
     def _error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
             self.exit_code = -1
             self.status.setText(f"The self-test could not be started ({self.command[0]}). Run 'register-desktop "
                                 "self-test' from a command prompt instead.")
-            self.done.emit(self.exit_code)
+            self.completed.emit(self.exit_code)
 
     @override
     def reject(self) -> None:

@@ -147,7 +147,7 @@ class ReviewPage(QWidget):
 
     # ------------------------------------------------------------------ actions
     def _make_actions(self) -> None:
-        def action(text: str, shortcut: QKeySequence | str | None, slot: Callable[[], object], tip: str = "") -> QAction:
+        def action(text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None, slot: Callable[[], object], tip: str = "") -> QAction:
             a = QAction(text, self)
             if shortcut is not None:
                 a.setShortcut(QKeySequence(shortcut))

@@ -60,12 +60,12 @@ def academic_cycle(cols: Columns, ctx: RuleContext, facts: PackFacts) -> np.ndar
         out[chosen == 0] = facts.default_cycle(ctx.today)
         return out
 
-    return cols.derived(("academic_cycle", ctx.today, facts), compute)  # type: ignore[no-any-return]
+    return cols.derived(("academic_cycle", ctx.today, facts), compute)
 
 
 def itt_start_cycle(cols: Columns, facts: PackFacts) -> np.ndarray:
     """Cycle of ``itt_start_date`` alone (the duplicate rule's period, SPEC §5.12); NO_CYCLE if invalid."""
-    return cols.derived(("itt_start_cycle", facts), lambda: _cycles_of(cols.dates("itt_start_date"), facts))  # type: ignore[no-any-return]
+    return cols.derived(("itt_start_cycle", facts), lambda: _cycles_of(cols.dates("itt_start_date"), facts))
 
 
 def start_cycle_for_route(cols: Columns, facts: PackFacts) -> np.ndarray:
@@ -76,7 +76,7 @@ def start_cycle_for_route(cols: Columns, facts: PackFacts) -> np.ndarray:
                           cols.dates("itt_start_date"))
         return _cycles_of(chosen, facts) if len(chosen) else np.zeros(0, dtype=np.int64)
 
-    return cols.derived(("route_start_cycle", facts), compute)  # type: ignore[no-any-return]
+    return cols.derived(("route_start_cycle", facts), compute)
 
 
 class TraineeStart:
@@ -102,7 +102,7 @@ class TraineeStart:
 
 
 def trainee_start(cols: Columns, ctx: RuleContext) -> TraineeStart:
-    return cols.derived(("trainee_start", ctx.today), lambda: TraineeStart(cols, ctx.today))  # type: ignore[no-any-return]
+    return cols.derived(("trainee_start", ctx.today), lambda: TraineeStart(cols, ctx.today))
 
 
 def emit(sink: FindingSink, n: int, idx: Sequence[int], values: np.ndarray, *, field: str, code: str,

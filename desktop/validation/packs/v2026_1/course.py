@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop.validation.codelists import CodeList
 from desktop.validation.engine import Columns, RuleContext
 from desktop.validation.findings import FindingSink
 from desktop.validation.packs.v2026_1.common import (
@@ -128,7 +129,7 @@ def _eq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(a == b, dtype=bool) if len(a) else np.zeros(0, dtype=bool)
 
 
-def _subject(subjects, code: str) -> str:  # type: ignore[no-untyped-def]
+def _subject(subjects: CodeList, code: str) -> str:
     label = subjects.label(code)
     return f"{code} ({label.lower()})" if label else f"'{code}'"
 

@@ -40,7 +40,7 @@ def degree_kind(cols: Columns, ctx: RuleContext) -> tuple[np.ndarray, np.ndarray
                     | cols.isin("degree_country", facts.uk_degree_countries))
         return has, uk, has & ~uk
 
-    return cols.derived(("degree_kind", facts), compute)  # type: ignore[no-any-return]
+    return cols.derived(("degree_kind", facts), compute)
 
 
 @dataclass(frozen=True)

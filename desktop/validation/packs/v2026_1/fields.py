@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from desktop.validation.engine import Columns, RuleContext
+from desktop.validation.engine import Columns, Rule, RuleContext
 from desktop.validation.findings import FindingSink, Severity
+from desktop.validation.template import Template
 
 # Fields Register requires unconditionally (SPEC §4.1 "M").
 # Messages: Register's full message in register_message, plain English in message.
@@ -187,10 +188,10 @@ CONDITIONAL_CODE_FIELDS = frozenset({
 })
 
 
-def field_rules(ctx_template) -> list:  # type: ignore[no-untyped-def]
+def field_rules(template: Template) -> list[Rule]:
     """Build the field-level rules from the template, in template order."""
-    rules: list = []
-    for f in ctx_template.fields:
+    rules: list[Rule] = []
+    for f in template.fields:
         api = f.api_name
         if f.mandatory:
             rules.append(Required(f.name, f.label, api))
