@@ -245,8 +245,7 @@ class _ProgressPrinter:
 
 
 def _report(result: UploadResult, session: Any, err: TextIO) -> None:
-    label = getattr(result.environment, "label", "")
-    err.write(f"Batch {result.batch_id} ({label}): {result.created} created, "
+    err.write(f"Batch {result.batch_id} ({result.environment.label}): {result.created} created, "
               f"{result.already_registered} already registered, {result.rejected} rejected, "
               f"{result.outstanding} outstanding"
               + (f"; {result.already_sent} already sent in earlier uploads (not sent again"

@@ -52,6 +52,7 @@ from pathlib import Path
 
 from desktop import __version__
 from desktop.api.client import RegisterClient
+from desktop.api.environments import Environment
 from desktop.api.errors import (
     ApiConnectionError,
     ApiError,
@@ -128,7 +129,7 @@ class RowResult:
 @dataclass
 class UploadResult:
     batch_id: int
-    environment: object  # Environment
+    environment: Environment
     rows: list[RowResult] = field(default_factory=list)  # this run's outcomes, in order
     counts: dict[str, int] = field(default_factory=dict)  # the whole batch, per state
     findings: Findings = field(default_factory=Findings.empty)  # api.* findings of the whole batch
