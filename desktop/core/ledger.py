@@ -145,6 +145,7 @@ class LedgerEntry:
     created_at: str
     updated_at: str
     settled_at: str | None
+    match_keys: tuple[str, ...] = ()  # keyed hashes of §5.12's identity (with first name; with e-mail)
 
     @property
     def in_register(self) -> bool:
@@ -196,6 +197,34 @@ class Request:
         return self.state in ("sending", "unknown")
 
 
+class LedgerIndex:
+    """``Ledger.find`` over entries read once (the plan of a big file asks for every row)."""
+
+    def __init__(self, entries: Sequence[LedgerEntry]) -> None:
+        self.by_key: dict[str, LedgerEntry] = {}
+        self.by_legacy: dict[str, LedgerEntry] = {}
+        self.by_match: dict[str, LedgerEntry] = {}
+        self._entries = {e.id: e for e in entries}
+        for e in sorted(entries, key=lambda e: (e.registration, e.id)):  # the latest registration wins
+            if e.trainee_key.startswith("legacy:"):
+                self.by_legacy[e.trainee_key[len("legacy:"):]] = e
+            else:
+                self.by_key[e.trainee_key] = e
+            if e.in_register:
+                for m in e.match_keys:
+                    self.by_match[m] = e
+
+    def find(self, identity: TraineeIdentity) -> LedgerEntry | None:
+        found = self.by_key.get(identity.key) or self.by_legacy.get(identity.legacy)
+        if found is None:
+            found = self.by_match.get(identity.match_name) or (
+                self.by_match.get(identity.match_email) if identity.match_email else None)
+        return found
+
+    def entry(self, entry_id: int) -> LedgerEntry | None:
+        return self._entries.get(entry_id)
+
+
 class LeaseLost(JournalError):
     title = "Another upload took over"
 
@@ -232,6 +261,10 @@ class Ledger:
         where, args = self._where()
         return [_entry(r) for r in self._db.execute(
             f"SELECT * FROM trainee WHERE {where} AND state IN ('sending', 'unknown') ORDER BY id", args)]
+
+    def index(self) -> LedgerIndex:
+        """Every entry of this environment in memory, for deciding many rows at once (``find`` per row)."""
+        return LedgerIndex(self.entries())
 
     def find(self, identity: TraineeIdentity) -> LedgerEntry | None:
         """The ledger's entry for this trainee: by key (latest registration), else an old journal's
@@ -504,7 +537,7 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
         source_row=row["source_row"], owner=row["owner"], attempts=int(row["attempts"]),
         first_sent_at=row["first_sent_at"], last_sent_at=row["last_sent_at"], confirmed_by=row["confirmed_by"],
         override=row["override"], created_at=row["created_at"], updated_at=row["updated_at"],
-        settled_at=row["settled_at"])
+        settled_at=row["settled_at"], match_keys=tuple(m for m in (row["match_name"], row["match_email"]) if m))
 
 
 def _request(row: sqlite3.Row) -> Request:

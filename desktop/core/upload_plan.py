@@ -131,12 +131,13 @@ def decide(rows: Iterable[PreparedRow], items: Iterable[Item], ledger: Ledger,
     """Each row's action (see the module docstring), and the batch rows no longer in the file."""
     rows = list(rows)
     matched, rest = match_items(rows, items)
+    index = ledger.index()
     out = []
     for r in rows:
         item = matched.get(r.position)
-        entry = ledger.find(r.identity)
+        entry = index.find(r.identity)
         if item is not None and item.ledger_id is not None and (entry is None or entry.id != item.ledger_id):
-            with_item = ledger.entry(item.ledger_id)
+            with_item = index.entry(item.ledger_id) or ledger.entry(item.ledger_id)
             entry = with_item if entry is None or not entry.in_register or with_item.in_register else entry
         out.append(_decide(r, item, entry, r.source_row in again))
     return out, rest
