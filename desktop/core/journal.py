@@ -63,6 +63,8 @@ from desktop.core.errors import UserFacingError
 from desktop.core.paths import data_dir
 
 SCHEMA_VERSION = 2
+#: marks per-field hashes with how they were made (a later scheme must not read as "every field changed")
+FIELD_HASH_SCHEME = ("_scheme", "hmac-blake2b-64")
 FILE_NAME = "upload-journal.sqlite3"
 
 
@@ -421,8 +423,10 @@ class Journal:
         value cannot be tested against them even by someone holding the journal file.
         """
         key = hmac.new(self.salt, b"fields\x1f" + secret.encode("utf-8"), hashlib.sha256).digest()
-        return {name: hashlib.blake2b(f"{name}\x1f{value}".encode(), key=key, digest_size=8).hexdigest()
-                for name, value in fields.items()}
+        out = {name: hashlib.blake2b(f"{name}\x1f{value}".encode(), key=key, digest_size=8).hexdigest()
+               for name, value in fields.items()}
+        out[FIELD_HASH_SCHEME[0]] = FIELD_HASH_SCHEME[1]  # hashes of another scheme are never compared with these
+        return out
 
     # ------------------------------------------------------------------ batches
     def start_batch(self, meta: BatchMeta, items: Sequence[NewItem] = ()) -> int:

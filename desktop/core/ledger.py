@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.journal import (
+    FIELD_HASH_SCHEME,
     IN_FLIGHT,
     BatchBusyError,
     ItemState,
@@ -119,6 +120,14 @@ def identity_of(row: Mapping[str, str], journal: Journal, body_hash: str = "") -
         body_hash=body_hash)
 
 
+def fields_text(names: Sequence[str], most: int = 6) -> str:
+    """'email, first_names' — or the first few and how many more."""
+    names = list(names)
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:most])} and {len(names) - most} more fields"
+
+
 # ---------------------------------------------------------------------- entries
 @dataclass(frozen=True)
 class LedgerEntry:
@@ -166,9 +175,10 @@ class LedgerEntry:
     def differs(self, fields: Mapping[str, str]) -> list[str]:
         """Fields whose value now differs from what Register holds (as far as the ledger knows)."""
         held = self.held_hashes if self.held_hashes is not None else self.sent_hashes
-        if not held:
-            return []
-        return sorted(name for name in set(fields) | set(held) if fields.get(name) != held.get(name))
+        scheme = FIELD_HASH_SCHEME[0]
+        if not held or held.get(scheme) != fields.get(scheme):
+            return []  # nothing known, or made another way: cannot tell, so nothing is claimed
+        return sorted(name for name in set(fields) | set(held) if name != scheme and fields.get(name) != held.get(name))
 
     def describe(self) -> str:
         """'already sent on DATE in batch N (trainee id X)'."""
@@ -417,7 +427,7 @@ class Ledger:
         """A batch row whose trainee the ledger holds (sent from elsewhere, or settled since): not sent."""
         message = f"This trainee was {entry.describe()}"
         if differs:
-            message += f"; the row now differs in {', '.join(differs)} (not sent: Register keeps what was sent)"
+            message += f"; the row now differs in {fields_text(differs)} (not sent: Register keeps what was sent)"
         with self.journal.transaction() as db:
             db.execute("UPDATE item SET state = 'already_sent', trainee_id = ?, trainee_state = ?, confirmed_by = 'ledger',"
                        " ledger_id = ?, messages = ?, differs = ?, updated_at = ? WHERE id = ?",
@@ -427,7 +437,7 @@ class Ledger:
     def set_item_differs(self, item_id: int, entry: LedgerEntry, differs: Sequence[str]) -> None:
         """A batch row sent earlier whose values changed since (or changed back): say which fields."""
         note = [f"Already sent on {entry.sent_on} in batch {entry.batch_id} (trainee id {entry.trainee_id}); the row "
-                f"now differs in {', '.join(differs)} (not sent again: Register keeps what was sent)"] if differs else []
+                f"now differs in {fields_text(differs)} (not sent again: Register keeps what was sent)"] if differs else []
         with self.journal.transaction() as db:
             db.execute("UPDATE item SET differs = ?, messages = CASE WHEN state = 'created' THEN ? ELSE messages END,"
                        " updated_at = ? WHERE id = ?",

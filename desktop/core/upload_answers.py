@@ -19,6 +19,7 @@ from typing import Any
 from desktop.api.models import ApiMessage
 from desktop.api.payload import build_payload, field_for_message, payload_hash
 from desktop.core.journal import Batch, Item, ItemState, Journal
+from desktop.core.ledger import fields_text
 from desktop.core.session import ImportSession
 from desktop.validation.findings import Finding, Findings, Severity
 
@@ -88,7 +89,7 @@ def plan_answers(session: ImportSession, journal: Journal, batch: Batch | None, 
             continue
         said = f"This trainee was {d.entry.describe()}"
         if d.differs:
-            said += f"; the row now differs in {', '.join(d.differs)} (not sent: Register keeps what was sent)"
+            said += f"; the row now differs in {fields_text(d.differs)} (not sent: Register keeps what was sent)"
         out.append(Finding(code="api.already_sent", row=d.row.position, field=None, severity=Severity.WARNING,
                            value=d.entry.trainee_id, register_message=None, message=f"{said}."))
     return Findings.concat([*parts, Findings.of(out)])
