@@ -651,6 +651,24 @@ class Lease:
         self.release()
 
 
+def forget_environment(journal: Journal, environment: str) -> int:
+    """Forget everything sent to one environment: its batches, rows, ledger entries and requests.
+
+    Only for Practice, when the practice Register's own trainees are purged: a ledger that remembered
+    trainees the practice Register no longer holds would stop a rehearsal for no reason. Returns the
+    number of ledger entries forgotten.
+    """
+    with journal.transaction() as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM batch WHERE scope = ? OR (scope = '' AND environment = ?)",
+                                        (environment, environment))]
+        for batch_id in ids:
+            db.execute("DELETE FROM item WHERE batch_id = ?", (batch_id,))
+            db.execute("DELETE FROM batch WHERE id = ?", (batch_id,))
+        db.execute("DELETE FROM request WHERE trainee IN (SELECT id FROM trainee WHERE environment = ?)", (environment,))
+        cur = db.execute("DELETE FROM trainee WHERE environment = ?", (environment,))
+    return cur.rowcount
+
+
 def read_lease(journal: Journal, environment: str) -> LeaseInfo | None:
     row = journal.db.execute("SELECT * FROM lease WHERE environment = ?", (environment,)).fetchone()
     return _lease(row) if row is not None else None

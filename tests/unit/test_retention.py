@@ -196,3 +196,23 @@ def test_upload_and_history_expire_old_batches_first(capsys, monkeypatch):
     monkeypatch.setattr(retention, "_cutoffs", lambda now, r: real(time.time() + 91 * DAY, r))  # 91 days later
     assert main(["history"]) == 0
     assert "No uploads yet." in capsys.readouterr().out and b not in batch_ids()
+
+
+def test_purging_practice_data_forgets_what_was_sent_to_practice():
+    """The practice Register's trainees expire: so do the practice batches and ledger (a rehearsal starts afresh);
+    other environments keep theirs."""
+    from desktop.core.journal import BatchMeta as Meta
+
+    with Journal() as j:
+        for env in ("practice", "sandbox"):
+            b = j.start_batch(Meta(key=env, environment=env, environment_label=env, base_url="", file_name="f.csv",
+                                   file_hash="ab" * 32, sheet=None, template_version="v2026.1", reference_data="x",
+                                   app_version="0", account="a", scope=env),
+                              [NewItem(source_row=2, position=0, fingerprint="f", payload_hash="p", cycle=2026)])
+            journal_outcome(j, b, 2, "created", trainee_id=f"{env}-id", environment=env)
+    aged(data_dir() / "practice" / "register-state.json", 31)
+    report = expire()
+    assert report.files["practice"]
+    with Journal() as j:
+        assert [b.meta.environment for b in j.batches()] == ["sandbox"]
+        assert Ledger(j, "practice").entries() == [] and len(Ledger(j, "sandbox").entries()) == 1
