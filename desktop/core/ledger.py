@@ -615,8 +615,8 @@ class Lease:
     def acquire(self) -> Lease:
         from filelock import Timeout
 
-        try:
-            self._lock.acquire(blocking=False)
+        try:  # a reader probing the lock holds it for an instant: wait that out, never a running upload
+            self._lock.acquire(timeout=0.5, poll_interval=0.02)
         except Timeout:
             raise UploadRunningError(read_lease(self.journal, self.environment), self.label) from None
         try:

@@ -270,8 +270,15 @@ def describe_plan(plan: UploadPlan, batch: Batch | None = None) -> list[str]:
     if plan.resuming and plan.batch_id is not None:
         out.append(f"Resuming batch {plan.batch_id}: {plan.already_done} rows already have an outcome.")
     if plan.already_sent:
+        groups: dict[tuple[int | None, str], list[int]] = {}
+        for d in plan.decisions:
+            if d.action == "already_sent" and d.entry is not None:
+                groups.setdefault((d.entry.batch_id, d.entry.sent_on), []).append(d.row.source_row)
+        where = "; ".join(f"{_rows_text(rows)} on {day}" + (f" in batch {b}" if b is not None else "")
+                          for (b, day), rows in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0] or 0))[:3])
+        more = " and in other uploads" if len(groups) > 3 else ""
         out.append(f"{plan.already_sent} row(s) were already sent to {plan.environment.label} earlier and are not sent "
-                   "again.")
+                   f"again ({where}{more}).")
     if plan.differing:
         out.append(f"{plan.differing} row(s) already sent have changed since: they are not sent again (Register keeps "
                    "what was sent; changes go as updates, never as new trainees).")
@@ -279,3 +286,9 @@ def describe_plan(plan: UploadPlan, batch: Batch | None = None) -> list[str]:
         out.append(f"{plan.to_check} row(s) may have reached Register in an earlier upload that stopped mid-request: "
                    "each is looked up first (once Register has had time to finish it) and sent only if it is not there.")
     return out
+
+
+def _rows_text(rows: list[int]) -> str:
+    rows = sorted(rows)
+    shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+    return f"row{'s' if len(rows) != 1 else ''} {shown}"
