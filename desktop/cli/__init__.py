@@ -7,6 +7,7 @@ Exit codes: 0 done (no errors), 1 errors found in the data, 2 the file or the us
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from typing import NoReturn
@@ -23,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "write Register's bulk-add CSV (mapped, checked, safe to open in a spreadsheet)"),
     "template": ("template", "write the empty Register CSV template"),
     "upload": ("upload", "send the valid rows to Register through its API (resumes an unfinished upload)"),
+    "sync": ("sync", "send the file's new and changed trainees to Register (updates, degrees, placements)"),
+    "withdraw": ("withdraw", "withdraw trainees listed in a file (withdrawal date, trigger, reasons, future interest)"),
+    "defer": ("defer", "defer trainees listed in a file (defer date, optional reason)"),
+    "recommend": ("recommend", "recommend trainees for QTS or EYTS (the date they met the standards)"),
     "token": ("token", "save, remove, show or test the Register API token"),
     "history": ("history", "list past uploads, show one, write or forget its receipt"),
     "purge": ("purge", "remove finished upload history, receipts the app kept, autosaves, practice data and logs"),
@@ -96,6 +101,24 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("register-desktop: the file is too large to process in the memory available.", file=sys.stderr)
         return 2
+    except RecursionError:
+        print("register-desktop: the input is nested too deeply to process.", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a system error no command turned into words: still one line, never a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"register-desktop: {exc.strerror or exc}{where}.", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if os.environ.get("REGISTER_DESKTOP_TRACEBACK"):
+            raise
+        print(f"register-desktop: unexpected error ({type(exc).__name__}: {_first_line(exc)}). Please report it; "
+              "REGISTER_DESKTOP_TRACEBACK=1 shows the details.", file=sys.stderr)
+        return 2
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else "")[:200]
 
 
 def run() -> None:

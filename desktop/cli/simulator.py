@@ -24,6 +24,10 @@ def register(sub: Any) -> None:
                    help="e.g. 5xx=0.1,5xx-after=0.05,drop=0.05,drop-after=0.05,slow=0.1,slow-create=1,slow-seconds=3,"
                         "429=0.1,revoke-after=N,seed=1")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date Register's date rules use (default: today, UTC)")
+    p.add_argument("--trn-after", type=float, default=5.0, metavar="SECONDS",
+                   help="grant each new trainee its TRN this long after creation (default 5; negative: never)")
+    p.add_argument("--award-after", type=float, metavar="SECONDS",
+                   help="award QTS/EYTS this long after a recommendation (default: --trn-after)")
     p.add_argument("--no-duplicate-rule", action="store_true",
                    help="switch off Register's duplicate rule (409, SPEC 5.12), so only the app's own ledger prevents "
                         "a trainee being created twice (default: on, as in Register)")
@@ -33,6 +37,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from desktop.api.simulator import Faults, RegisterSimulator
 
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be a port number from 0 to 65535 (0 picks a free one), not {args.port}.")
     if args.rate_limit < 1 or args.rate_window <= 0:
         raise UsageError("--rate-limit must be at least 1 and --rate-window positive.")
     try:
@@ -42,15 +48,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         sim = RegisterSimulator(host=args.host, port=args.port, token=args.token, rate_limit=args.rate_limit,
                                 window=args.rate_window, state_file=args.state, faults=faults,
-                                today=parse_today(args.today), duplicate_rule=not args.no_duplicate_rule)
+                                today=parse_today(args.today), duplicate_rule=not args.no_duplicate_rule,
+                                trn_after=None if args.trn_after < 0 else args.trn_after,
+                                award_after=args.award_after)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"The state file {args.state} cannot be read ({exc.strerror or exc}).") from None
     try:
         sim.start()
-    except OSError as exc:
-        raise UsageError(f"Cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); try another --port.") from None
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise UsageError(f"Cannot listen on {args.host}:{args.port} ({reason}); try another --port.") from None
     out = sys.stdout
     out.write(f"Register simulator (API v2026.1) listening on {sim.base_url}\n")
     out.write(f"Token: {sim.token}\n")
