@@ -263,6 +263,13 @@ class Ledger:
             raise KeyError(entry_id)
         return _entry(row)
 
+    def get(self, entry_id: int | None) -> LedgerEntry | None:
+        """The entry, or None when there is none (never recorded, or forgotten with Practice's data)."""
+        if entry_id is None:
+            return None
+        row = self._db.execute("SELECT * FROM trainee WHERE id = ?", (entry_id,)).fetchone()
+        return _entry(row) if row is not None else None
+
     def entries(self) -> list[LedgerEntry]:
         where, args = self._where()
         return [_entry(r) for r in self._db.execute(f"SELECT * FROM trainee WHERE {where} ORDER BY id", args)]
@@ -326,8 +333,11 @@ class Ledger:
                     if current.in_register:
                         raise AlreadyInRegister(current)
                     entry_id = current.id  # an earlier attempt (rejected, not sent, or in flight): the same entry
-            if entry_id is not None:
-                current = _entry(db.execute("SELECT * FROM trainee WHERE id = ?", (entry_id,)).fetchone())
+            known = db.execute("SELECT * FROM trainee WHERE id = ?", (entry_id,)).fetchone() if entry_id else None
+            if known is None:
+                entry_id = None  # never recorded, or forgotten (Practice's data purged): a new entry
+            if entry_id is not None and known is not None:
+                current = _entry(known)
                 if current.in_register:
                     raise AlreadyInRegister(current)
                 db.execute(
@@ -651,16 +661,35 @@ class Lease:
         self.release()
 
 
+def remember_created(journal: Journal, environment: str, row: Mapping[str, str], trainee_id: str, *,
+                     how: str, account: str = "") -> int:
+    """A trainee created (or found in Register) by another path than the upload — e.g. ``sync`` creating
+    a new row — enters the ledger, so an upload never posts it again. Idempotent; returns the entry id."""
+    ledger = Ledger(journal, environment, account)
+    identity = identity_of(row, journal)
+    entry = ledger.find(identity)
+    if entry is not None and entry.in_register:
+        return entry.id
+    entry_id = ledger.record_found(identity, trainee_id=trainee_id, trainee_state=None, found_by=how,
+                                   in_register_before=False)
+    ledger.record_held(entry_id, identity.fields)
+    with journal.transaction() as db:  # what was sent is what Register holds
+        db.execute("UPDATE trainee SET sent_hashes = held_hashes, first_sent_at = COALESCE(first_sent_at, ?)"
+                   " WHERE id = ?", (utc_now(), entry_id))
+    return entry_id
+
+
 def forget_environment(journal: Journal, environment: str) -> int:
-    """Forget everything sent to one environment: its batches, rows, ledger entries and requests.
+    """Forget what was sent to one environment: its ledger entries and requests, and its finished batches
+    (an unfinished batch is kept, as always; its rows stay as they are).
 
     Only for Practice, when the practice Register's own trainees are purged: a ledger that remembered
     trainees the practice Register no longer holds would stop a rehearsal for no reason. Returns the
     number of ledger entries forgotten.
     """
     with journal.transaction() as db:
-        ids = [r[0] for r in db.execute("SELECT id FROM batch WHERE scope = ? OR (scope = '' AND environment = ?)",
-                                        (environment, environment))]
+        ids = [r[0] for r in db.execute("SELECT id FROM batch WHERE (scope = ? OR (scope = '' AND environment = ?))"
+                                        " AND status = 'complete'", (environment, environment))]
         for batch_id in ids:
             db.execute("DELETE FROM item WHERE batch_id = ?", (batch_id,))
             db.execute("DELETE FROM batch WHERE id = ?", (batch_id,))
@@ -714,5 +743,21 @@ def hold_batch(journal: Journal, batch_id: int) -> Iterator[None]:
         yield
 
 
-__all__ = ["IN_FLIGHT", "AlreadyInRegister", "Lease", "LeaseInfo", "LeaseLost", "Ledger", "LedgerEntry", "Request",
-           "TraineeIdentity", "UploadRunningError", "hold_batch", "identity_of", "read_lease", "running_upload", "running_uploads"]
+__all__ = [
+    "IN_FLIGHT",
+    "AlreadyInRegister",
+    "Lease",
+    "LeaseInfo",
+    "LeaseLost",
+    "Ledger",
+    "LedgerEntry",
+    "Request",
+    "TraineeIdentity",
+    "UploadRunningError",
+    "hold_batch",
+    "identity_of",
+    "read_lease",
+    "remember_created",
+    "running_upload",
+    "running_uploads",
+]

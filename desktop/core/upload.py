@@ -379,7 +379,7 @@ class _Run:
             self.pause.wait(self.token)
             client.wait(remaining())  # Register has finished with the earlier attempt
             current = self.journal.item(item.id)
-            entry = self.ledger.entry(current.ledger_id) if current.ledger_id is not None else None
+            entry = self.ledger.get(current.ledger_id)
             if entry is not None and entry.in_register:  # settled meanwhile (by a look-up of another batch's row)
                 self.ledger.mark_item_created(current.id, entry)
                 self._report(RowResult(position=r.position, source_row=r.source_row, state=ItemState(entry.state),
@@ -581,7 +581,7 @@ def close_settled_batches(journal: Journal, ledger: Ledger, *, exclude: int | No
 
 def _entry_of(journal: Journal, ledger: Ledger, item: Item) -> LedgerEntry | None:
     if item.ledger_id is not None:
-        return ledger.entry(item.ledger_id)
+        return ledger.get(item.ledger_id)
     if not item.trainee_key:
         return None
     row = journal.db.execute("SELECT id FROM trainee WHERE environment = ? AND trainee_key = ? AND state IN"

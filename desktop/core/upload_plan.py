@@ -137,8 +137,9 @@ def decide(rows: Iterable[PreparedRow], items: Iterable[Item], ledger: Ledger,
         item = matched.get(r.position)
         entry = index.find(r.identity)
         if item is not None and item.ledger_id is not None and (entry is None or entry.id != item.ledger_id):
-            with_item = index.entry(item.ledger_id) or ledger.entry(item.ledger_id)
-            entry = with_item if entry is None or not entry.in_register or with_item.in_register else entry
+            with_item = index.entry(item.ledger_id) or ledger.get(item.ledger_id)
+            if with_item is not None and (entry is None or not entry.in_register or with_item.in_register):
+                entry = with_item
         out.append(_decide(r, item, entry, r.source_row in again))
     return out, rest
 

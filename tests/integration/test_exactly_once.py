@@ -164,11 +164,22 @@ def test_b_two_uploads_started_within_10_ms_never_duplicate(tmp_path):
     """Both processes are held at a starting gate and released at the same instant of the wall clock (each
     prints when it was released), so they really start within a few milliseconds of each other."""
     trials, n = 20, 8
-    gate = ("import runpy, sys, time\n"
+    # the last 20 ms are spun at real-time priority where allowed (root), so a loaded machine cannot keep one of the
+    # two off the CPU at the instant of release; then back to normal priority before the app starts
+    gate = ("import os, runpy, sys, time\n"
             "t = float(sys.argv.pop(1))\n"
             "time.sleep(max(0.0, t - time.time() - 0.02))\n"
+            "try:\n"
+            "    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))\n"
+            "except (AttributeError, OSError):\n"
+            "    pass\n"
             "while time.time() < t: pass\n"
-            "sys.stderr.write(f'released {time.time():.6f}\\n'); sys.stderr.flush()\n"
+            "released = time.time()\n"
+            "try:\n"
+            "    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))\n"
+            "except (AttributeError, OSError):\n"
+            "    pass\n"
+            "sys.stderr.write(f'released {released:.6f}\\n'); sys.stderr.flush()\n"
             "sys.argv[0] = 'register-desktop'\n"
             "runpy.run_module('desktop.cli', run_name='__main__')\n")
 
@@ -192,7 +203,7 @@ def test_b_two_uploads_started_within_10_ms_never_duplicate(tmp_path):
 
     results: list[tuple[float, list[tuple[int, str]], Counter[str]]] = []
     attempts = 0
-    while sum(gap < 0.010 for gap, _, _ in results) < trials and attempts < trials + 15:
+    while sum(gap < 0.010 for gap, _, _ in results) < trials and attempts < trials + 20:
         results.append(trial(attempts))  # a loaded machine can delay one release: such a trial does not count
         attempts += 1
     gaps = sorted(gap for gap, _, _ in results)
@@ -473,3 +484,18 @@ def test_no_token_over_plain_http_except_to_this_computer():
         assert resolve_environment(f"http://{host}:8080/api/v2026.1").name == "custom"
     assert httpx.URL(resolve_environment("https://Register.Example:443/api/v2026.1").base_url).host == "register.example"
     assert resolve_environment("https://Register.Example/api/v2026.1").origin == "https://register.example:443"
+
+
+# ---------------------------------------------------------------------- the same ledger for sync's creations
+def test_a_trainee_sync_created_is_never_posted_by_an_upload(tmp_path, monkeypatch, capsys):
+    path = make_file(tmp_path, 3)
+    with RegisterSimulator(token=TOKEN, today=TODAY, rate_limit=1000, window=1.0, duplicate_rule=False) as sim:
+        monkeypatch.setenv("REGISTER_API_TOKEN", TOKEN)
+        code = main(["sync", str(path), "--env", sim.base_url, "--yes", "--no-progress", "--today", TODAY.isoformat(),
+                     "--token-env", "REGISTER_API_TOKEN"])
+        assert code in (0, 1), capsys.readouterr().err
+        assert len(sim.trainees()) == 3
+        code, err = cli(str(path), "--env", sim.base_url, "--rate-window", "1")
+        counts = held(sim)
+    assert code == 0, err
+    assert "3 row(s) were already sent" in err and len(counts) == 3 and duplicates(counts) == 0

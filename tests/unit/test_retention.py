@@ -210,9 +210,14 @@ def test_purging_practice_data_forgets_what_was_sent_to_practice():
                                    app_version="0", account="a", scope=env),
                               [NewItem(source_row=2, position=0, fingerprint="f", payload_hash="p", cycle=2026)])
             journal_outcome(j, b, 2, "created", trainee_id=f"{env}-id", environment=env)
+            j.refresh_status(b)
+        unfinished = j.start_batch(Meta(key="u", environment="practice", environment_label="p", base_url="",
+                                        file_name="u.csv", file_hash="cd" * 32, sheet=None, template_version="v2026.1",
+                                        reference_data="x", app_version="0", account="a", scope="practice"),
+                                   [NewItem(source_row=2, position=0, fingerprint="g", payload_hash="q", cycle=2026)])
     aged(data_dir() / "practice" / "register-state.json", 31)
     report = expire()
     assert report.files["practice"]
     with Journal() as j:
-        assert [b.meta.environment for b in j.batches()] == ["sandbox"]
+        assert sorted(b.id for b in j.batches()) == sorted([unfinished, 2])  # the sandbox batch and the unfinished one
         assert Ledger(j, "practice").entries() == [] and len(Ledger(j, "sandbox").entries()) == 1
