@@ -121,11 +121,12 @@ def _list(batches: list[Batch], out: TextIO) -> None:
     if not batches:
         out.write("No uploads yet.\n")
         return
-    out.write(f"{'Batch':>5}  {'Started (UTC)':<19}  {'Environment':<12} {'Rows':>5} {'Sent':>5} {'Created':>7} "
+    env = max(12, *(len(b.meta.environment_label) for b in batches))  # "Custom (127.0.0.1:8080)" in full
+    out.write(f"{'Batch':>5}  {'Started (UTC)':<19}  {'Environment':<{env}} {'Rows':>5} {'Sent':>5} {'Created':>7} "
               f"{'Already':>7} {'Rejected':>8} {'Left':>5}  File\n")
     for b in batches:
         c = b.counts
-        out.write(f"{b.id:>5}  {b.created_at[:19].replace('T', ' '):<19}  {b.meta.environment_label[:12]:<12} "
+        out.write(f"{b.id:>5}  {b.created_at[:19].replace('T', ' '):<19}  {b.meta.environment_label:<{env}} "
                   f"{b.total:>5} {b.sent:>5} {c.get(ItemState.CREATED, 0):>7} {c.get(ItemState.ALREADY, 0):>7} "
                   f"{c.get(ItemState.REJECTED, 0):>8} {b.outstanding:>5}  {b.meta.file_name}\n")
     out.write("\n'register-desktop history N' shows one batch; run the upload again to finish one with rows left.\n")

@@ -132,7 +132,7 @@ class Mapping:
             return ""
         method = self.method.get(field_name, "exact")
         if method in ("exact", "user", "profile"):
-            return METHOD_TITLES[method] if method != "profile" else f"the saved profile '{self.profile_name or ''}'"
+            return METHOD_TITLES[method] if method != "profile" else f"profile '{self.profile_name or ''}'"
         told = self.reasons.get(field_name) or METHOD_TITLES.get(method, method)
         if method == "confirmed":
             return told
@@ -514,8 +514,8 @@ _FUZZY_CHOICES: dict[tuple[str, tuple[str, ...]], dict[str, _Key]] = {}
 
 
 def _fuzzy_choices(template: Template, keys: dict[str, _Key]) -> dict[str, _Key]:
-    """Every wording fuzzy matching compares a header with, once per template (its version and its
-    fields: the action files of the same version are templates too, with other fields)."""
+    """Every wording fuzzy matching compares a header with, once per template (its version and fields:
+    the action templates of withdraw/defer/recommend share the version of the bulk-add template)."""
     cache_key = (template.version, tuple(template.names))
     hit = _FUZZY_CHOICES.get(cache_key)
     if hit is not None:

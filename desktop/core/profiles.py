@@ -270,6 +270,26 @@ class ProfileStore:
         except OSError as exc:
             raise ProfileError(f"The profile cannot be saved in {self.folder}: {exc.strerror or exc}.") from None
 
+    def remember(self, profile: MappingProfile) -> tuple[Path, str]:
+        """Keep a mapping the user made so the next file with these headers opens with it (the
+        window does this on "Continue"): it replaces the profile made for exactly these headers,
+        else is saved under a name no other profile has. Returns (path, name used)."""
+        existing = self.find_for_headers(profile.headers)
+        if existing is not None and existing.path is not None:
+            kept = profile.model_copy(update={"name": existing.profile.name})
+            try:
+                return private_file(existing.path, kept.to_json()), kept.name
+            except OSError as exc:
+                raise ProfileError(f"The mapping cannot be kept in {self.folder}: {exc.strerror or exc}.") from None
+        good, _ = self.all()
+        taken = {lp.profile.name.casefold() for lp in good}
+        name = profile.name
+        n = 2
+        while name.casefold() in taken:
+            name = f"{profile.name} ({n})"
+            n += 1
+        return self.save(profile.model_copy(update={"name": name})), name
+
     def get(self, name: str, template: Template | None = None) -> LoadedProfile:
         good, _ = self.all(template)
         for loaded in good:

@@ -374,6 +374,9 @@ def test_history_lists_shows_and_forgets(tmp_path, sim, monkeypatch, capsys):
     assert main(["history"]) == 0
     listing = capsys.readouterr().out
     assert "trainees.csv" in listing and "Custom" in listing
+    with Journal() as j:
+        label = j.batch(1).meta.environment_label
+    assert len(label) > 12 and label in listing  # the whole environment, not "Custom (127."
     assert main(["history", "1"]) == 0
     assert "2 rows: 2 created" in capsys.readouterr().out
     with Journal() as j:
