@@ -9,7 +9,7 @@ Generates the seeded synthetic CSV first (``benchmarks/generate.py``), then driv
   into reading and choosing the mapping (the load job), building and validating the session (the
   prepare job), and building the model and painting. Target under 5 s.
 * **edit**: ``setData`` on a random cell through the sorted/filtered view and the undo stack
-  (``ImportSession.edit_cells`` revalidates the row) until the viewport has repainted; then the
+  (``ImportSession.apply_edits`` revalidates the row) until the viewport has repainted; then the
   problems panel's refresh, which runs just after the paint. Target under 50 ms (both shown).
 * **scrolling**: page by page and in jumps through all rows, one synchronous repaint per frame.
   Target: no frame over 16 ms.

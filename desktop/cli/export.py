@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     result = export_register_csv(session, args.out, allow_errors=args.allow_errors, error_report=args.errors_out)
     total = session.n_rows
     if not result.written and result.error_report is None:
-        why = ("the file itself has errors" if session.findings.has_file_errors()
+        why = ("the file itself has errors" if session.has_file_errors()
                else f"{result.rows_with_errors} of {total} rows have errors")
         sys.stderr.write(
             f"register-desktop: nothing was written: {why}. Run 'register-desktop check {args.file}' to see them, "

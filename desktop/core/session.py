@@ -1,16 +1,27 @@
 """ImportSession: the one object both front ends drive (open, map, validate, edit, export, upload).
 
-It holds the source table, the mapping, the template-shaped columns of text and the findings.
-Findings come from two places: those fixed at load time (damaged cells, extra cells, headers)
-and those of the rule pack, which are recomputed on validation and per edited row.
+It holds the source table, the mapping, the template-shaped columns of text and the findings,
+and it alone changes them, so its promises hold whoever calls it:
+
+- findings come from three places, kept apart: those fixed at load time (headers, damaged
+  cells, extra cells, value-mapping notes), the rule pack's (``validate``, and per edited row),
+  and Register's answers (``set_api_findings``);
+- ``apply_edits`` is the one way a cell changes: it revalidates the edited rows (and whatever
+  rows a table rule says an edit affects) and drops what the edit made obsolete — the load-time
+  notes about an edited cell and Register's earlier answers about an edited row;
+- ``summary`` and ``valid_positions`` are the one count of errors, warnings and ready rows that
+  the grid, the status bar, ``check``, export and the upload all show.
+
+Cells are read through ``columns`` (read-only views of the live arrays) or ``row``/``cell``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from collections.abc import Mapping as AbcMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -24,30 +35,126 @@ from desktop.core.values import CODE as VALUE_MAPPED
 from desktop.core.values import KINDS, ValueMapper, ValueOptions, ValueRow, split_pieces
 from desktop.validation.codelists import CodeLists
 from desktop.validation.engine import Columns, RuleContext, RulePack
-from desktop.validation.findings import Finding, Findings, FindingSink, Severity
+from desktop.validation.findings import NO_ROW, Finding, Findings, Severity
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
-# rows checked per step: big enough that each rule's fixed cost is spread thin (per-value
-# helpers factorise a field once a chunk), small enough for progress and cancel every ~0.2 s
-CHUNK = 20_000
+#: load-time findings about a cell that an edit of that cell makes obsolete
+_CLEARED_ON_EDIT = frozenset({"cell.excel_damage", VALUE_MAPPED})
+#: the code family of Register's answers (``set_api_findings``)
+API_PREFIX = "api."
 
-#: static findings about a cell that an edit of that cell makes obsolete
-CLEARED_ON_EDIT = ("cell.excel_damage", VALUE_MAPPED)
+#: a change to one cell: (frame row, template field, new value)
+Edit = tuple[int, str, str]
 
-@dataclass
+
+class Summary(TypedDict):
+    """The one count of a session's state (``check --format json``'s ``summary``)."""
+
+    errors: int
+    warnings: int
+    rows_with_errors: int
+    valid_rows: int  # rows Register would accept: none while the file itself has an error
+
+
+class _Tally:
+    """What the counts derive from, computed once per change of the findings."""
+
+    def __init__(self, findings: Findings, n_rows: int) -> None:
+        frame = findings.frame
+        severity = frame["severity"].to_numpy()
+        rows = frame["row"].to_numpy()
+        error = severity == str(Severity.ERROR)
+        self.errors = int(np.count_nonzero(error))
+        self.warnings = int(np.count_nonzero(severity == str(Severity.WARNING)))
+        self.file_errors = bool(np.any(error & (rows == NO_ROW)))
+        self.invalid = np.zeros(n_rows, dtype=bool)
+        hit = rows[error]
+        self.invalid[hit[(hit >= 0) & (hit < n_rows)]] = True
+        self.invalid.flags.writeable = False
+
+
+class ReadOnlyColumns(AbcMapping[str, np.ndarray]):
+    """The session's columns for reading: each a read-only view of the live array (it shows later
+    edits; writing to it raises). Cells change only through ``ImportSession.apply_edits``."""
+
+    def __init__(self, columns: Columns, names: list[str]) -> None:
+        self._columns = columns
+        self._names = names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        view = self._columns[name].view()
+        view.flags.writeable = False
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class ImportSession:
-    raw: RawTable
-    template: Template
-    code_lists: CodeLists
-    pack: RulePack
-    mapping: Mapping
-    columns: Columns
-    today: dt.date | None = None
-    static: Findings = field(default_factory=Findings.empty)
-    rule_findings: Findings = field(default_factory=Findings.empty)
-    value_options: ValueOptions = field(default_factory=ValueOptions.off)  # the value mapping in force
-    profile: MappingProfile | None = None  # the mapping profile used, if any
+    def __init__(self, *, raw: RawTable, template: Template, code_lists: CodeLists, pack: RulePack,
+                 mapping: Mapping, today: dt.date | None = None, value_options: ValueOptions | None = None,
+                 profile: MappingProfile | None = None) -> None:
+        self._raw = raw
+        self._template = template
+        self._code_lists = code_lists
+        self._pack = pack
+        self._today = today
+        self._mapping = mapping
+        self._value_options = value_options if value_options is not None else ValueOptions.off()
+        self._profile = profile  # the mapping profile used, if any
+        self._columns = Columns({}, raw.n_rows)
+        self._static = Findings.empty()  # load time: headers, damaged and extra cells, value mapping
+        self._rules = Findings.empty()  # the rule pack's
+        self._api = Findings.empty()  # Register's answers
+        self._validated = False
+        self._findings: Findings | None = None  # the three together, built when asked for
+        self._tally: _Tally | None = None
+
+    # ------------------------------------------------------------------ what the session was made of
+    @property
+    def raw(self) -> RawTable:
+        return self._raw
+
+    @property
+    def template(self) -> Template:
+        return self._template
+
+    @property
+    def code_lists(self) -> CodeLists:
+        return self._code_lists
+
+    @property
+    def pack(self) -> RulePack:
+        return self._pack
+
+    @property
+    def today(self) -> dt.date | None:
+        return self._today
+
+    @property
+    def mapping(self) -> Mapping:
+        """The mapping in force (changed by ``apply_mapping``)."""
+        return self._mapping
+
+    @property
+    def value_options(self) -> ValueOptions:
+        """The value mapping in force (changed by ``apply_mapping`` and ``set_user_value``)."""
+        return self._value_options
+
+    @property
+    def profile(self) -> MappingProfile | None:
+        return self._profile
+
+    @property
+    def columns(self) -> ReadOnlyColumns:
+        """One read-only column per template field (views of the live arrays)."""
+        return ReadOnlyColumns(self._columns, self._template.names)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -114,23 +221,28 @@ class ImportSession:
             wanted = (not mapping.is_template_exact) if map_values is None else map_values
             value_options = ValueOptions() if wanted else ValueOptions.off()
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
-                      mapping=mapping, columns=Columns({}, raw.n_rows), today=today,
-                      value_options=value_options, profile=chosen_profile)
+                      mapping=mapping, today=today, value_options=value_options, profile=chosen_profile)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
     def apply_mapping(self, mapping: Mapping, *, validate: bool = True, value_options: ValueOptions | None = None) -> None:
-        """Map the source again (a changed mapping or value map): columns, load-time findings, rules."""
-        self.mapping = mapping
+        """Map the source again (a changed mapping or value map): columns, load-time findings, rules.
+
+        Edits and Register's answers belong to the cells of the mapping they were made on: they go.
+        """
+        self._mapping = mapping
         if value_options is not None:
-            self.value_options = value_options
+            self._value_options = value_options
         columns = apply_mapping(self.raw, mapping, self.template)
         value_findings = Findings.empty()
         if self.value_options.any_enabled:
             columns, value_findings = self.value_mapper().apply(columns)
-        self.columns = columns
-        self.static = Findings.concat([self._load_findings(), value_findings])
-        self.rule_findings = Findings.empty()
+        self._columns = columns
+        self._static = Findings.concat([self._load_findings(), value_findings])
+        self._rules = Findings.empty()
+        self._api = Findings.empty()
+        self._validated = False
+        self._changed()
         if validate:
             self.validate()
 
@@ -192,7 +304,7 @@ class ImportSession:
 
     def value_change_groups(self) -> list[dict[str, Any]]:
         """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
-        f = self.static.frame
+        f = self._static.frame
         changed = f[f["code"] == VALUE_MAPPED]
         if not len(changed):
             return []
@@ -204,7 +316,7 @@ class ImportSession:
         return out
 
     def value_change_counts(self) -> dict[str, int]:
-        f = self.static.frame
+        f = self._static.frame
         changed = f[f["code"] == VALUE_MAPPED]
         return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
 
@@ -238,107 +350,131 @@ class ImportSession:
         return self.pack.context(self.template, self.code_lists, self.today)
 
     def validate(self, progress: Progress = no_progress, token: CancelToken | None = None) -> Findings:
-        """Run every rule over every row, chunk by chunk (so the window can show progress and cancel)."""
-        ctx = self.context
-        n = self.columns.n
-        if n <= CHUNK:
-            findings = self.pack.validate(self.columns, ctx)
-        else:
-            # row rules by chunk, table rules once over the whole table
-            sink_parts = []
-            for start in range(0, n, CHUNK):
-                if token is not None:
-                    token.raise_if_cancelled()
-                positions = np.arange(start, min(start + CHUNK, n))
-                sub = self.columns.slice(start, start + CHUNK)  # views, not copies
-                sink = FindingSink(positions)
-                for rule in self.pack.rules:
-                    rule.check(sub, ctx, sink)
-                sink_parts.append(sink.findings())
-                progress(min(start + CHUNK, n), n)
-            tsink = FindingSink()
-            for trule in self.pack.table_rules:
-                trule.check(self.columns, ctx, tsink)
-            sink_parts.append(tsink.findings())
-            findings = Findings.concat(sink_parts)
-        progress(n, n)
-        self.rule_findings = findings
+        """Run every rule over every row (``RulePack.validate``: chunk by chunk, so the window can
+        show progress and cancel); Register's answers stay until an edit or a new mapping."""
+        self._rules = self.pack.validate(self._columns, self.context, progress=progress, token=token)
+        self._validated = True
+        self._changed()
         return self.findings
 
     @property
     def findings(self) -> Findings:
-        return Findings.concat([self.static, self.rule_findings])
+        """Every finding: load-time, the rule pack's and Register's answers."""
+        if self._findings is None:
+            self._findings = Findings.concat([self._static, self._rules, self._api])
+        return self._findings
 
-    def edit_cell(self, row: int, field_name: str, value: str) -> list[Finding]:
-        """Change one cell (trimmed) and revalidate its row; returns the row's findings."""
-        if field_name not in self.template:
-            raise KeyError(field_name)
-        self.columns[field_name][row] = value.strip()
-        self.columns.invalidate()
-        static = self.static.frame
-        drop = (static["row"] == row) & (static["field"] == field_name) & static["code"].isin(CLEARED_ON_EDIT)
-        if drop.any():
-            self.static = Findings(static[~drop].reset_index(drop=True))
-        self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, np.array([row]))
-        return list(self.findings.for_rows([row]))
+    def _changed(self) -> None:
+        """Findings or cells changed: what was derived from them is out of date."""
+        self._findings = None
+        self._tally = None
 
-    def edit_cells(self, changes: list[tuple[int, str, str]]) -> np.ndarray:
-        """Change many cells (row, field, value; trimmed) and revalidate their rows in one pass.
+    # ------------------------------------------------------------------ edits
+    def cell(self, row: int, field_name: str) -> str:
+        return str(self._columns[self._field(field_name)][self._row(row)])
 
-        For fill down, replace all and undo of either: one revalidation, not one per cell.
-        Returns the frame rows that were edited.
+    def apply_edits(self, edits: Iterable[Edit]) -> np.ndarray:
+        """Change cells — (row, field, value), values trimmed — and bring the findings up to date.
+
+        The one way a cell changes (typing, paste, fill down, replace all, undo, edits re-applied
+        after a new mapping or a crash): the edited rows are revalidated together with any row a
+        table rule says the edit affects (an in-file duplicate made or broken); the load-time notes
+        about an edited cell (a value mapped, a damaged number) and Register's earlier answers
+        about an edited row are dropped, since they no longer describe it. Before the first
+        ``validate`` only the cells and those notes change. Returns the edited rows, sorted.
         """
+        changes = [(self._row(row), self._field(name), value.strip()) for row, name, value in edits]
         if not changes:
-            return np.array([], dtype=np.int64)
-        for row, field_name, value in changes:
-            if field_name not in self.template:
-                raise KeyError(field_name)
-            self.columns[field_name][row] = value.strip()
-        self.columns.invalidate()
-        positions = np.unique(np.asarray([c[0] for c in changes], dtype=np.int64))
-        static = self.static.frame
-        if len(static):
-            edited = {(int(r), f) for r, f, _ in changes}
-            drop = np.fromiter(((int(r), f) in edited for r, f in zip(static["row"], static["field"], strict=True)),
-                               bool, len(static)) & static["code"].isin(CLEARED_ON_EDIT).to_numpy()
-            if drop.any():
-                self.static = Findings(static[~drop].reset_index(drop=True))
-        self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, positions)
+            return np.zeros(0, dtype=np.int64)
+        for row, name, value in changes:
+            self._columns[name][row] = value
+        self._columns.invalidate()
+        positions = np.unique(np.fromiter((row for row, _, _ in changes), np.int64, len(changes)))
+        self._static = _without_cells(self._static, {(row, name) for row, name, _ in changes}, positions)
+        if len(self._api):
+            answered = np.isin(self._api.frame["row"].to_numpy(), positions)
+            if answered.any():
+                self._api = Findings(self._api.frame.take(np.flatnonzero(~answered)).reset_index(drop=True))
+        if self._validated:
+            self._rules = self.pack.revalidate_rows(self._rules, self._columns, self.context, positions)
+        self._changed()
         return positions
 
     def row_findings(self, row: int) -> list[Finding]:
         return list(self.findings.for_rows([row]))
 
+    def _row(self, row: int) -> int:
+        if not 0 <= row < self.n_rows:
+            raise IndexError(f"row {row} is outside the table (0 to {self.n_rows - 1})")
+        return int(row)
+
+    def _field(self, name: str) -> str:
+        if name not in self.template:
+            raise KeyError(name)
+        return name
+
+    # ------------------------------------------------------------------ Register's answers
+    def set_api_findings(self, findings: Findings) -> None:
+        """Register's answers to the last upload (``api.*`` findings), replacing any earlier ones."""
+        codes = {str(c) for c in findings.frame["code"]}
+        wrong = sorted(c for c in codes if not c.startswith(API_PREFIX))
+        if wrong:
+            raise ValueError(f"not Register's answers: {', '.join(wrong)}")
+        self._api = findings
+        self._changed()
+
+    @property
+    def has_api_findings(self) -> bool:
+        """Whether any of Register's answers are shown (none once every row they concern was edited)."""
+        return len(self._api) > 0
+
     # ------------------------------------------------------------------ results
     @property
     def n_rows(self) -> int:
-        return self.columns.n
+        return self._columns.n
 
     @property
     def source_rows(self) -> np.ndarray:
         return self.raw.source_rows
 
-    def invalid_row_mask(self) -> np.ndarray:
-        return self.findings.invalid_row_mask(self.n_rows)
+    def _counts(self) -> _Tally:
+        if self._tally is None:
+            self._tally = _Tally(self.findings, self.n_rows)
+        return self._tally
 
-    def valid_positions(self) -> np.ndarray:
-        if self.findings.has_file_errors():
-            return np.array([], dtype=np.int64)
-        return np.flatnonzero(~self.invalid_row_mask())
+    def invalid_row_mask(self) -> np.ndarray:
+        """True for every row with an error (read-only)."""
+        return self._counts().invalid
+
+    def has_file_errors(self) -> bool:
+        """An error about the file itself (a missing column, say): no row can be sent or exported."""
+        return self._counts().file_errors
+
+    def valid_positions(self, *, ignore_api: bool = False) -> np.ndarray:
+        """Rows Register would accept: no error, and no error about the file itself.
+
+        ``ignore_api`` leaves Register's own earlier answers out (the upload decides with its
+        journal whether a rejected row is sent again).
+        """
+        if ignore_api and self.has_api_findings:
+            own = _Tally(Findings.concat([self._static, self._rules]), self.n_rows)
+            return np.zeros(0, dtype=np.int64) if own.file_errors else np.flatnonzero(~own.invalid)
+        tally = self._counts()
+        return np.zeros(0, dtype=np.int64) if tally.file_errors else np.flatnonzero(~tally.invalid)
+
+    def summary(self) -> Summary:
+        """Errors, warnings, rows with errors and rows ready to send: the one count everyone shows."""
+        tally = self._counts()
+        rows_with_errors = int(np.count_nonzero(tally.invalid))
+        return {"errors": tally.errors, "warnings": tally.warnings, "rows_with_errors": rows_with_errors,
+                "valid_rows": 0 if tally.file_errors else self.n_rows - rows_with_errors}
 
     def row(self, position: int) -> dict[str, str]:
-        return {name: str(self.columns[name][position]) for name in self.template.names}
+        return {name: str(self._columns[name][position]) for name in self.template.names}
 
     def frame(self) -> pd.DataFrame:
         """The template-shaped table (one str column per field), for export."""
-        return pd.DataFrame({name: self.columns[name] for name in self.template.names}, dtype=object)
-
-    def summary(self) -> dict[str, int]:
-        f = self.findings
-        rows_with_errors = int(self.invalid_row_mask().sum())
-        valid = len(self.valid_positions())
-        return {"errors": f.error_count, "warnings": f.warning_count,
-                "rows_with_errors": rows_with_errors, "valid_rows": valid}
+        return pd.DataFrame({name: self._columns[name] for name in self.template.names}, dtype=object)
 
     def report(self, *, list_changes: bool = True) -> dict[str, Any]:
         """The ``check --format json`` object (a stable interface: extend, don't change).
@@ -366,3 +502,23 @@ class ImportSession:
             "value_changes": self.value_change_groups(),
             "summary": self.summary(),
         }
+
+
+def _without_cells(findings: Findings, cells: set[tuple[int, str]], rows: np.ndarray) -> Findings:
+    """``findings`` less the load-time notes about ``cells`` that an edit makes obsolete."""
+    frame = findings.frame
+    if not len(frame):
+        return findings
+    candidates = np.flatnonzero(np.isin(frame["row"].to_numpy(), rows))  # few: the edited rows' findings
+    if not len(candidates):
+        return findings
+    fields = frame["field"].to_numpy()[candidates]
+    codes = frame["code"].to_numpy()[candidates]
+    row_of = frame["row"].to_numpy()[candidates]
+    drop = [i for i, r, f, c in zip(candidates.tolist(), row_of.tolist(), fields, codes, strict=True)
+            if c in _CLEARED_ON_EDIT and (r, f) in cells]
+    if not drop:
+        return findings
+    keep = np.ones(len(frame), dtype=bool)
+    keep[drop] = False
+    return Findings(frame.take(np.flatnonzero(keep)).reset_index(drop=True))

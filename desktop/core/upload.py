@@ -234,11 +234,7 @@ def sendable_positions(session: ImportSession) -> np.ndarray:
     user has changed it, it must be sendable (the journal then reopens it), so those findings do
     not block it here.
     """
-    frame = session.findings.frame
-    own = Findings(frame[~frame["code"].astype(str).str.startswith("api.")].reset_index(drop=True))
-    if own.has_file_errors():
-        return np.array([], dtype=np.int64)
-    return np.flatnonzero(~own.invalid_row_mask(session.n_rows))
+    return session.valid_positions(ignore_api=True)
 
 
 def _prepare(session: ImportSession, journal: Journal) -> list[_Row]:
@@ -333,7 +329,7 @@ def upload_valid_rows(
     after retries. Rows Register rejected or already held are results, not errors.
 
     ``on_row`` and ``progress`` are called on the calling thread. The window runs this in a ``Job``
-    with ``apply_findings=False`` and applies ``result.findings`` with ``apply_api_findings`` in its
+    with ``apply_findings=False`` and applies ``result.findings`` with ``ImportSession.set_api_findings`` in its
     slot, on the main thread; it should not let cells be edited while an upload runs.
     """
     token = token or CancelToken()
@@ -415,7 +411,7 @@ def _finish(result: UploadResult, session: ImportSession, journal: Journal, rows
     result.counts = dict(batch.counts)
     result.findings = api_findings(session, items)
     if apply_findings:
-        apply_api_findings(session, result.findings)
+        session.set_api_findings(result.findings)
     if write_receipts:
         try:
             result.receipt_path = write_batch_receipt(
@@ -590,21 +586,6 @@ def api_findings(session: ImportSession, items: Iterable[Item]) -> Findings:
                 message=f"Register already holds this trainee (trainee id {it.trainee_id or 'not given'}), so it "
                         "was not added again. Check the existing record in Register if this is unexpected."))
     return Findings.of(out)
-
-
-def apply_api_findings(session: ImportSession, findings: Findings) -> None:
-    """Show Register's answers in the session (the grid and reports): replaces earlier ``api.*`` findings."""
-    static = session.static.frame
-    keep = ~static["code"].astype(str).str.startswith("api.")
-    session.static = Findings.concat([Findings(static[keep].reset_index(drop=True)), findings])
-
-
-def drop_api_findings(session: ImportSession, rows: Iterable[int]) -> None:
-    """Forget Register's earlier answers for rows the user has just changed (they no longer apply)."""
-    static = session.static.frame
-    drop = static["code"].astype(str).str.startswith("api.") & static["row"].isin(list(rows))
-    if drop.any():
-        session.static = Findings(static[~drop].reset_index(drop=True))
 
 
 # ---------------------------------------------------------------------- receipts, reconciliation

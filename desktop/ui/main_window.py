@@ -6,7 +6,7 @@ Event flow (the window never reaches past the session into pandas):
    mapping; the Map step shows it.
 2. Map: "Continue" starts a ``prepare`` job that builds a fresh session with the mapping and
    value maps, re-applies any earlier edits and validates every row; the Review step shows it.
-3. Review: each edit is one undoable command; ``ImportSession.edit_cells`` revalidates the rows
+3. Review: each edit is one undoable command; ``ImportSession.apply_edits`` revalidates the rows
    at once; the grid, problems, filter and counts follow. Work is autosaved as it changes.
 4. Upload / Export: Register's CSV (clean rows only), the error report, and the upload panel
    (``upload_panel.py``): while an upload runs the grid is read-only; Register's answers come back
@@ -867,12 +867,10 @@ class MainWindow(QMainWindow):
 
     def _apply_answers(self, findings: Any) -> None:
         """Register's answers (``api.*`` findings) shown on the rows and cells they concern."""
-        from desktop.core.upload import apply_api_findings
-
         session = self.session
         if session is None or self.model is None or self._upload_panel is None or self._upload_panel.session is not session:
             return
-        apply_api_findings(session, findings)
+        session.set_api_findings(findings)
         self.model.refresh_findings()
         self._update_status()
 
@@ -882,8 +880,8 @@ class MainWindow(QMainWindow):
         if session is None:
             return None
         s = session.summary()
-        blocked = bool(s["rows_with_errors"]) or session.findings.has_file_errors()
-        if session.findings.has_file_errors():
+        blocked = bool(s["rows_with_errors"]) or session.has_file_errors()
+        if session.has_file_errors():
             MessageDialog.inform(self, "Nothing can be exported yet",
                                  "The file itself has a problem (see Problems, 'This file'); fix the mapping first.",
                                  icon=QMessageBox.Icon.Warning)
@@ -960,7 +958,7 @@ class MainWindow(QMainWindow):
             self.status_errors.setText("")
             self.status_warnings.setText("")
         else:
-            s = self.model.summary() if self.model is not None else self.session.summary()
+            s = self.session.summary()
             self.status_rows.setText(f"Rows: {self.session.n_rows:,} ({s['valid_rows']:,} ready)")
             self.status_errors.setText(f"Errors: {s['errors']:,}")
             self.status_warnings.setText(f"Warnings: {s['warnings']:,}")

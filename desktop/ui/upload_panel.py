@@ -531,7 +531,7 @@ class UploadPanel(QWidget):
         if session is None:
             self.plan_label.setText("Open a file and check it first.")
             return None
-        if session.findings.has_file_errors():
+        if session.has_file_errors():
             self.plan_label.setText("<b>The file itself has a problem</b> (see Problems, 'This file'): nothing can be "
                                     "sent until it is fixed.")
             return None
@@ -584,7 +584,7 @@ class UploadPanel(QWidget):
             self.upload_button.setText(("&Resume: send " if plan.resuming else "&Upload ") + f"{n:,} row{'s' if n != 1 else ''}…")
         self.upload_button.setEnabled(n > 0)
         self.receipt_button.setEnabled(info.batch is not None)
-        if len(info.findings) or (self.session is not None and _has_api_findings(self.session)):
+        if len(info.findings) or (self.session is not None and self.session.has_api_findings):
             self.answers_ready.emit(info.findings)
 
     def _plan_failed(self, exc: object) -> None:
@@ -847,8 +847,4 @@ class UploadPanel(QWidget):
             self._sim.stop()
             self._sim = None
 
-
-def _has_api_findings(session: ImportSession) -> bool:
-    codes = session.static.frame["code"]
-    return bool(len(codes)) and bool(codes.astype(str).str.startswith("api.").any())
 
