@@ -28,8 +28,10 @@ SEED = 2026
 DEFECT_SHARE = 0.1
 
 
-def data_path(n: int, fmt: str, folder: Path = DATA) -> Path:
-    return folder / f"synthetic-{n}.{fmt}"
+def data_path(n: int, fmt: str, folder: Path = DATA, *, defect_share: float = DEFECT_SHARE) -> Path:
+    """``synthetic-<rows>.<fmt>`` (a tenth of rows with a defect), ``valid-<rows>.<fmt>`` without defects."""
+    stem = "valid" if defect_share == 0 else "synthetic"
+    return folder / f"{stem}-{n}.{fmt}"
 
 
 def _stamp(n: int, seed: int, defect_share: float) -> str:
@@ -40,7 +42,7 @@ def ensure(n: int, fmt: str, *, seed: int = SEED, defect_share: float = DEFECT_S
            folder: Path = DATA, force: bool = False) -> tuple[Path, bool]:
     """The file for ``n`` rows in ``fmt``, written if missing or made differently; (path, written)."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = data_path(n, fmt, folder)
+    path = data_path(n, fmt, folder, defect_share=defect_share)
     sidecar = path.with_suffix(path.suffix + ".seed")
     stamp = _stamp(n, seed, defect_share)
     if not force and path.exists() and sidecar.exists() and sidecar.read_text() == stamp:

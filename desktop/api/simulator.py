@@ -22,7 +22,6 @@ import hmac
 import json
 import logging
 import math
-import os
 import random
 import re
 import secrets
@@ -40,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from desktop.api.environments import API_VERSION, LOOPBACK
 from desktop.api.payload import DEGREES, PLACEMENTS, row_from_body
+from desktop.base.writer import write_file
 from desktop.validation.codelists import CodeLists, bundled_code_lists
 from desktop.validation.engine import Columns, utc_today
 from desktop.validation.findings import Severity
@@ -234,18 +234,8 @@ class RegisterSimulator:
         if self.state_file is None:
             return
         doc = {"version": 1, "seq": self._seq, "trainees": list(self._records.values())}
-        self.state_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds (synthetic) trainees
-        tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, ensure_ascii=False)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.state_file)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # no half-written copy of the trainees left behind
-            raise
+        # user-only and atomic; a crash or a full disk leaves the previous state (desktop.base.writer)
+        write_file(self.state_file, json.dumps(doc, ensure_ascii=False), private=True)
 
     def _today(self) -> dt.date:
         return self.today or utc_today()

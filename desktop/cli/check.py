@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop.cli.common import add_today, open_out, parse_today
-from desktop.core.session import ImportSession
+from desktop.cli.common import add_today, output, parse_today
+
+if TYPE_CHECKING:
+    from desktop.core.session import ImportSession
 
 
 def register(sub: Any) -> None:
@@ -43,6 +44,7 @@ def add_mapping_options(p: argparse.ArgumentParser) -> None:
 def open_session(args: argparse.Namespace) -> ImportSession:
     """Open FILE with the options common to check/export/upload (mapping options where present)."""
     from desktop.core.profiles import load_profile
+    from desktop.core.session import ImportSession
 
     profile = load_profile(args.mapping) if getattr(args, "mapping", None) else None
     no_convert = list(getattr(args, "no_convert", None) or [])
@@ -62,17 +64,13 @@ def run(args: argparse.Namespace) -> int:
     today = parse_today(args.today)
     session = open_session(args)
     report = session.report(list_changes=args.list_changes and args.format != "text")
-    out = open_out(args.out)
-    try:
+    with output(args.out) as out:
         if args.format == "json":
             write_json(report, out)
         elif args.format == "csv":
             write_csv(report, out)
         else:
             write_text(report, out, today_label=str(today or "today (UTC)"))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 1 if report["summary"]["errors"] else 0
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import os
 import sys
-from pathlib import Path
-from typing import TextIO
+from collections.abc import Iterator
+from typing import TextIO, cast
 
+from desktop.base.writer import open_output
 from desktop.core.errors import UsageError
 
 
@@ -27,17 +27,13 @@ def add_today(parser: argparse.ArgumentParser) -> None:
                         help="evaluate date rules as if today were this date (default: today in UTC)")
 
 
-def open_out(path: str | None) -> TextIO:
-    if not path or path == "-":
-        return sys.stdout
-    try:
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        # reports quote trainees' values: readable by the user only, like every file the app writes
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        if hasattr(os, "fchmod"):  # a file that was already there keeps its old mode otherwise
-            with contextlib.suppress(OSError):
-                os.fchmod(fd, 0o600)
-        return open(fd, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UsageError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+@contextlib.contextmanager
+def output(path: str | None) -> Iterator[TextIO]:
+    """Standard output for no path or ``-``, else the file by the writer's rules (``desktop.base.writer``):
+    the folder keeps its mode, an existing file keeps its mode, and the file changes only when
+    everything was written (a failure leaves it as it was)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    with open_output(path, newline="") as fh:
+        yield cast("TextIO", fh)

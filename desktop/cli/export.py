@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.base.writer import writes_to_stdout
 from desktop.cli.check import add_mapping_options, open_session
 from desktop.cli.common import add_today
 from desktop.core.export import default_error_report, export_register_csv
@@ -32,7 +33,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = sys.stdout
+    out = sys.stderr if writes_to_stdout(args.out) else sys.stdout  # the data goes there: the words go aside
     session = open_session(args)
     result = export_register_csv(session, args.out, allow_errors=args.allow_errors, error_report=args.errors_out)
     total = session.n_rows

@@ -18,11 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from desktop.base.writer import write_file
 from desktop.cli.check import add_mapping_options, open_session
 from desktop.cli.common import add_today
 from desktop.core.errors import UsageError
 from desktop.core.mapping import METHOD_TITLES, SURE
-from desktop.core.paths import private_file
 from desktop.core.profiles import ProfileError, ProfileStore
 
 
@@ -73,10 +73,7 @@ def run(args: argparse.Namespace, *, store: ProfileStore | None = None) -> int:
     profile = session.suggested_profile(name)
     _describe(session, profile, out)
     if args.out:
-        try:
-            private_file(Path(args.out), profile.to_json())
-        except OSError as exc:
-            raise UsageError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
+        write_file(args.out, profile.to_json())
         out.write(f"\nWrote the profile '{profile.name}' to {args.out}. Review it (fill in any value mapped to null), "
                   f"then use it with: register-desktop check {args.file} --mapping {args.out}\n")
     if args.save:

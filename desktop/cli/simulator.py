@@ -30,6 +30,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from desktop.api.simulator import Faults, RegisterSimulator
 
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be a port number from 0 to 65535 (0 picks a free one), not {args.port}.")
     if args.rate_limit < 1 or args.rate_window <= 0:
         raise UsageError("--rate-limit must be at least 1 and --rate-window positive.")
     try:
@@ -46,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"The state file {args.state} cannot be read ({exc.strerror or exc}).") from None
     try:
         sim.start()
-    except OSError as exc:
-        raise UsageError(f"Cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); try another --port.") from None
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise UsageError(f"Cannot listen on {args.host}:{args.port} ({reason}); try another --port.") from None
     out = sys.stdout
     out.write(f"Register simulator (API v2026.1) listening on {sim.base_url}\n")
     out.write(f"Token: {sim.token}\n")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from desktop.core.errors import UsageError
+from desktop.base.writer import write_file
 from desktop.validation.template import load_template
 
 
@@ -18,9 +17,6 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     template = load_template()
-    try:
-        Path(args.out).write_text(template.header_line() + "\n", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UsageError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
+    write_file(args.out, template.header_line() + "\n")
     print(f"Wrote the {template.version} template ({len(template.fields)} columns) to {args.out}")
     return 0

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from desktop.api.environments import Environment, resolve_environment
 from desktop.api.errors import ApiError, AuthenticationError, MissingTokenError
+from desktop.base.writer import check_target
 from desktop.cli.check import add_mapping_options, open_session
 from desktop.cli.common import add_today
 from desktop.core.config import load_config
@@ -66,6 +67,8 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
         raise UsageError("--rate-limit must be at least 1 request.")
     if args.rate_window is not None and args.rate_window <= 0:
         raise UsageError("--rate-window must be a positive number of seconds.")
+    if args.receipt:
+        check_target(args.receipt)  # a folder or a link is said now, not after the upload
     config = load_config()
     expire()  # finished batches, receipts, autosaves and logs past their retention period (retention.py)
     session = open_session(args)

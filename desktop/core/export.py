@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from desktop.base.writer import is_special, write_file
 from desktop.core.errors import UserFacingError
-from desktop.core.paths import private_file
 from desktop.core.safety import safe_cell
 
 if TYPE_CHECKING:
@@ -101,6 +101,8 @@ def default_error_report(path: Path) -> Path:
 def export_register_csv(session: ImportSession, path: str | Path, *, allow_errors: bool = False,
                         error_report: str | Path | None = None) -> ExportResult:
     """Write the template CSV for the rows Register would accept (see the module docstring)."""
+    if not str(path).strip():
+        raise ExportError("No file name was given for the Register CSV (--out).")
     path = Path(path)
     names = session.template.names
     invalid = session.invalid_row_mask()
@@ -118,18 +120,20 @@ def export_register_csv(session: ImportSession, path: str | Path, *, allow_error
     if len(data) > REGISTER_MAX_BYTES:
         notes.append(f"The file is {len(data) / 1048576:.1f} MB; Register's upload accepts at most 1 MB, so split it "
                      "or use the API.")
-    written_path: Path | None = None
     report_path: Path | None = None
-    try:
-        if len(positions) or not blocked:
-            written_path = private_file(path, data)
-        else:
-            notes.append("No row is free of errors, so no Register file was written.")
-        if blocked:
-            report_path = Path(error_report) if error_report else default_error_report(path)
-            private_file(report_path, _error_report(session, names, cols, invalid, file_errors))
-    except OSError as exc:
-        raise ExportError(f"Cannot write {exc.filename or path}: {exc.strerror or exc}.") from None
+    if blocked:
+        if not error_report and is_special(path):
+            raise ExportError(f"The Register CSV goes to {path}; the rows with errors need a file of their own: "
+                              "give one with --errors-out.")
+        report_path = Path(error_report) if error_report else default_error_report(path)
+    # the user's files: the folder's normal permissions, an existing file keeps its mode (desktop.base.writer)
+    written_path: Path | None = None
+    if len(positions) or not blocked:
+        written_path = write_file(path, data)
+    else:
+        notes.append("No row is free of errors, so no Register file was written.")
+    if report_path is not None:
+        write_file(report_path, _error_report(session, names, cols, invalid, file_errors))
     return ExportResult(written_path is not None, written_path, len(positions) if written_path else 0, bad_rows,
                         report_path, len(data) if written_path else 0, notes)
 

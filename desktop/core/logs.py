@@ -34,6 +34,7 @@ import threading
 import traceback
 from pathlib import Path
 
+from desktop.base.writer import make_folder
 from desktop.core.paths import data_dir
 
 LOG_DIR = "logs"
@@ -143,8 +144,7 @@ def setup_file_logging(level: int = logging.INFO, path: Path | None = None) -> l
     path = path or log_path()
     handler: logging.Handler
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
+        make_folder(path.parent, private=True)  # user-only if the app creates it; an existing folder is left as it is
         handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         handler = logging.StreamHandler()

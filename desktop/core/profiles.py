@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from desktop.base.writer import write_file
 from desktop.core.errors import UserFacingError
 from desktop.core.mapping import Mapping, match_headers
 from desktop.core.paths import config_dir, private_file
@@ -145,14 +146,30 @@ def known_versions() -> list[str]:
     return [*_history()["versions"], DEFAULT_VERSION]
 
 
+#: a profile holds a few hundred headers and values; anything this large is not one (and is not read whole)
+MAX_PROFILE_CHARS = 5_000_000
+
+
 def parse_profile(text: str, *, source: str = "the profile", template: Template | None = None,
                   code_lists: CodeLists | None = None) -> LoadedProfile:
     """Validate (and migrate) a profile's JSON text; raises ``ProfileError`` with what to do."""
     template = template or load_template()
+    if len(text) > MAX_PROFILE_CHARS:
+        raise ProfileError(f"{source} is not a mapping profile: it holds {len(text):,} characters (a profile has a few "
+                           "thousand).")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProfileError(f"{source} is not a mapping profile: it is not valid JSON (line {exc.lineno}).") from None
+    except RecursionError:
+        raise ProfileError(f"{source} is not a mapping profile: its JSON is nested thousands of levels deep.") from None
+    try:
+        return _parse_document(doc, source, template, code_lists)
+    except RecursionError:  # nesting the JSON reader accepted but the checks below cannot walk
+        raise ProfileError(f"{source} is not a mapping profile: its JSON is nested too deeply.") from None
+
+
+def _parse_document(doc: Any, source: str, template: Template, code_lists: CodeLists | None) -> LoadedProfile:
     if not isinstance(doc, dict) or doc.get("kind") != PROFILE_KIND:
         raise ProfileError(f"{source} is not a Register Desktop mapping profile.")
     fmt = doc.get("format_version")
@@ -190,6 +207,8 @@ def parse_profile(text: str, *, source: str = "the profile", template: Template 
 def load_profile(path: str | Path, *, template: Template | None = None, code_lists: CodeLists | None = None) -> LoadedProfile:
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_PROFILE_CHARS * 4:
+            raise ProfileError(f"{p.name} is not a mapping profile: it is {p.stat().st_size / 1048576:,.0f} MB.")
         text = p.read_text("utf-8-sig")
     except FileNotFoundError:
         raise ProfileError(f"There is no mapping profile at {p}.") from None
@@ -347,10 +366,7 @@ class ProfileStore:
 
     def export(self, name: str, dest: str | Path) -> Path:
         loaded = self.get(name)
-        try:
-            return private_file(Path(dest), loaded.profile.to_json())
-        except OSError as exc:
-            raise ProfileError(f"Cannot write {dest}: {exc.strerror or exc}.") from None
+        return write_file(dest, loaded.profile.to_json())  # the user's file: the folder's normal permissions
 
 
 # ------------------------------------------------------------------------------ choosing a mapping

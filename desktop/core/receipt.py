@@ -4,7 +4,8 @@ One line per row: spreadsheet row → outcome → Register's trainee id → stat
 messages, preceded by who sent it, when, to which environment, the file's SHA-256 and the app,
 template and reference-data versions. No token, ever; cells are made safe to open in a
 spreadsheet program (no formula injection: ``safety.py``; in the CSV each "# name: value" line is
-one quoted cell, so a file name with a comma cannot start a cell of its own). Written user-only.
+one quoted cell, so a file name with a comma cannot start a cell of its own). Written user-only in
+the app's folder; a copy saved elsewhere (``--receipt``) gets that folder's normal permissions.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.base.writer import write_file
 from desktop.core.journal import Batch, Item, ItemState
-from desktop.core.paths import data_dir, private_file
+from desktop.core.paths import data_dir, is_app_path
 from desktop.core.safety import safe_cell, text_cells
 
 COLUMNS = ["row", "provider_trainee_id", "outcome", "trainee_id", "status", "register_message", "attempts", "last_sent_at"]
@@ -109,7 +111,7 @@ def write_receipt(path: Path, batch: Batch, items: Sequence[Item], *,
     rows = receipt_rows(items, provider_ids)
     header = header_lines(batch, reconciliation)
     if path.suffix.lower() == ".xlsx":
-        return private_file(path, _xlsx(header, rows))
+        return write_file(path, _xlsx(header, rows), private=is_app_path(path))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     for k, v in header:
@@ -118,7 +120,7 @@ def write_receipt(path: Path, batch: Batch, items: Sequence[Item], *,
     w.writerow(COLUMNS)
     for r in rows:
         w.writerow([safe_cell(c) for c in r])
-    return private_file(path, buf.getvalue().encode("utf-8-sig"))
+    return write_file(path, buf.getvalue().encode("utf-8-sig"), private=is_app_path(path))
 
 
 def _xlsx(header: list[tuple[str, str]], rows: list[list[str]]) -> bytes:

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.core.errors import UserFacingError
+from desktop.core.errors import UsageError, UserFacingError
 from desktop.core.journal import FILE_NAME as JOURNAL_FILE
 from desktop.core.journal import Batch, BatchBusyError, Journal, JournalError
 from desktop.core.paths import config_dir, data_dir
@@ -114,6 +114,8 @@ def expire(*, now: float | None = None, retention: Retention = RETENTION) -> Pur
     """Remove what is older than its retention period; never raises (a failure is logged and retried next time)."""
     try:
         return _purge(_cutoffs(now, retention))
+    except UsageError:  # DESKTOP_DATA_DIR names a file, or the folder cannot be made: the command says so itself
+        return PurgeReport()
     except (OSError, UserFacingError) as exc:
         logger.warning("Expiring old data failed (%s); it is tried again next time", type(exc).__name__)
         return PurgeReport()

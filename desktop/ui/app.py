@@ -103,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
               "use the command line: register-desktop check FILE", file=sys.stderr)
         return 2
 
+    from desktop.core.errors import UserFacingError
+    from desktop.core.paths import config_dir, data_dir
+
+    try:
+        config_dir(), data_dir()  # e.g. DESKTOP_DATA_DIR naming a file: one line, before any window
+    except UserFacingError as exc:
+        print(f"register-desktop-gui: {exc.message}", file=sys.stderr)  # noqa: T201
+        return 2
     _setup_logging()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])

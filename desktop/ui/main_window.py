@@ -944,8 +944,8 @@ class MainWindow(QMainWindow):
             return None
         try:
             n = write_error_report(session, path, personal_fields(self.template.version), include_personal=include_personal)
-        except OSError as exc:
-            self.show_error(UserFacingError(f"{path} could not be written: {exc.strerror or exc}.", title="Not saved"))
+        except UserFacingError as exc:  # the writer's one line (a full disk, a folder, a link, no permission)
+            self.show_error(UserFacingError(exc.message, title="Not saved"))
             return None
         self.statusBar().showMessage(f"Saved {n:,} problems to {path}.", 10000)
         return path

@@ -11,6 +11,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from desktop.base.writer import open_output
 from desktop.core.safety import safe_cell
 from desktop.core.session import ImportSession
 
@@ -37,6 +38,7 @@ def write_error_report(session: ImportSession, path: Path, personal_fields: Iter
                        include_personal: bool = False) -> int:
     """Write the report; the format follows the suffix (.xlsx, else CSV). Returns the lines written."""
     rows = report_rows(session, personal_fields, include_personal)
+    # the user's file: the folder's normal permissions, atomic, an existing file keeps its mode
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
@@ -45,9 +47,10 @@ def write_error_report(session: ImportSession, path: Path, personal_fields: Iter
         ws.append(HEADERS)
         for r in rows:
             ws.append([safe_cell(c) for c in r])
-        wb.save(path)
+        with open_output(path, binary=True) as fh:
+            wb.save(fh)
     else:
-        with path.open("w", encoding="utf-8", newline="") as fh:
+        with open_output(path, newline="") as fh:
             writer = csv.writer(fh, lineterminator="\r\n")
             writer.writerow(HEADERS)
             writer.writerows([[safe_cell(c) for c in r] for r in rows])

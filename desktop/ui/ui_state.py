@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from desktop.base.writer import make_folder
 from desktop.core.paths import config_dir
 
 MAX_RECENT = 8
@@ -56,8 +57,8 @@ class UiState:
 def _user_only(path: Path) -> None:
     """Create the settings file user-only (0600) before QSettings writes it, and keep it so."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, private=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         path.chmod(0o600)
-    except OSError:  # a read-only or odd folder: QSettings reports its own problems
+    except OSError:  # a read-only or odd folder (WriteError is an OSError too): QSettings reports its own problems
         pass

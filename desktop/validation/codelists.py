@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from desktop.base.writer import write_file
 from desktop.validation.resources import read_json, read_text
 from desktop.validation.template import DEFAULT_VERSION
 
@@ -162,8 +163,7 @@ def save_code_lists(lists: CodeLists, path: Path) -> None:
             for n, cl in lists.lists.items()
         },
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc), "utf-8")
+    write_file(path, json.dumps(doc), private=True)
 
 
 def load_cached_code_lists(path: Path) -> CodeLists:

@@ -122,8 +122,9 @@ def check_in_child(path: Path) -> tuple[int, str, float]:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
     started = time.monotonic()
+    report = path.with_name(path.name + ".report.txt")  # in the test's own folder: never /dev/null (issue 12)
     proc = subprocess.run(
-        [sys.executable, "-m", "desktop.cli", "check", str(path), "--today", TODAY.isoformat(), "--out", "/dev/null"],
+        [sys.executable, "-m", "desktop.cli", "check", str(path), "--today", TODAY.isoformat(), "--out", str(report)],
         cwd=ROOT, preexec_fn=cap, capture_output=True, text=True, timeout=TIME_CAP, check=False)
     return proc.returncode, proc.stderr, time.monotonic() - started
 

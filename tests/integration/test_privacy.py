@@ -171,13 +171,16 @@ def test_a_full_session_leaves_no_token_and_personal_data_only_where_the_user_pu
     # the scan finds personal data where it is (so it would find it elsewhere); the receipt holds none
     assert set(found) & explicit == explicit - {exports / "receipt.xlsx"}
 
-    # user-only: everything the app made in its folders, and what it wrote where the user asked
+    # user-only: everything the app made in its folders; what it wrote where the user asked has that
+    # folder's normal permissions (the umask's), like any file the user saves there (SECURITY.md)
     for top in (data, config):
         for p in [top, *top.rglob("*")]:
             mode = stat.S_IMODE(p.lstat().st_mode)
             assert mode == (0o700 if p.is_dir() else 0o600), f"{p} is {oct(mode)}"
+    umask = os.umask(0)
+    os.umask(umask)
     for f in explicit:
-        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f"{f} is {oct(stat.S_IMODE(f.stat().st_mode))}"
+        assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~umask, f"{f} is {oct(stat.S_IMODE(f.stat().st_mode))}"
 
     # nothing temporary left behind
     assert list((base / "tmp").iterdir()) == []

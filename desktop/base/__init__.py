@@ -1,0 +1,1 @@
+"""The floor under every other package: the error base every layer raises and the one file writer."""
