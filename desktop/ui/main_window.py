@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -159,7 +159,6 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self._browser: ReferenceBrowser | None = None
         self._guide_window: FieldGuideWindow | None = None
-        self._last_export: Path | None = None
         self._window_jobs: set[str] = set()  # kinds whose progress the status bar shows
         self.uploading = False
 
@@ -207,10 +206,6 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
         self._make_status_bar()
 
-        self._autosave_timer = QTimer(self)
-        self._autosave_timer.setSingleShot(True)
-        self._autosave_timer.setInterval(1500)
-        self._autosave_timer.timeout.connect(self.autosave_now)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._changed)
         self.jobs.busy_changed.connect(self._busy_changed)
@@ -917,7 +912,6 @@ class MainWindow(QMainWindow):
             return None
         n = result.rows_written
         self._dirty = False
-        self._last_export = path
         self.undo_stack.setClean()
         self.ui_state.set_last_dir(path.parent)
         self.autosave_now()
@@ -976,9 +970,6 @@ class MainWindow(QMainWindow):
         return self._dirty
 
     # ------------------------------------------------------------------ autosave and recovery
-    def _schedule_autosave(self) -> None:
-        self._autosave_timer.start()
-
     def snapshot(self) -> autosave.Snapshot | None:
         if self.current_file is None or self.loaded is None:
             return None
@@ -988,7 +979,6 @@ class MainWindow(QMainWindow):
                                  options=self.options, edits=edits)
 
     def autosave_now(self) -> Path | None:
-        self._autosave_timer.stop()
         snap = self.snapshot()
         if snap is None or not self._dirty:
             return None
@@ -1056,7 +1046,6 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
         if self._upload_panel is not None:
             self._upload_panel.stop_practice()
-        self._autosave_timer.stop()
         autosave.clear(self.autosave_file)
         self.ui_state.set_blob("window/geometry", self.saveGeometry())
         self.ui_state.sync()

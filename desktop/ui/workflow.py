@@ -18,18 +18,13 @@ from desktop.core.loading import RawTable, read_table
 from desktop.core.mapping import Mapping
 from desktop.core.profiles import MappingProfile
 from desktop.core.progress import CancelToken, Progress
-from desktop.core.reference import current_code_lists, reference_cache_path
+from desktop.core.reference import current_code_lists
 from desktop.core.session import ImportSession
 from desktop.core.values import ValueOptions
 from desktop.validation.codelists import CodeLists
 
 __all__ = ["ExportResult", "Loaded", "Prepared", "export_register_csv", "load", "prepare", "reference_lists",
            "sample_values"]
-
-
-def reference_cache_file(version: str) -> Path:
-    """Where refreshed lists are cached (the core decides: ``desktop.core.reference``)."""
-    return reference_cache_path(version)
 
 
 def reference_lists(version: str) -> CodeLists:

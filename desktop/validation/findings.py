@@ -225,13 +225,6 @@ class Findings:
         f = self.frame
         return iter(Findings(f[(f["row"] != NO_ROW) & f["field"].notna()]))
 
-    def by_code(self) -> pd.DataFrame:
-        """Counts per (code, severity), most frequent first."""
-        if not len(self.frame):
-            return pd.DataFrame({"code": [], "severity": [], "count": []})
-        g = self.frame.groupby(["code", "severity"], sort=False).size().reset_index(name="count")
-        return g.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
-
     def sorted(self) -> Findings:
         order = {"error": 0, "warning": 1, "info": 2}
         f = self.frame.assign(_s=self.frame["severity"].map(order))
