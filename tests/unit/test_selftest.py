@@ -1,0 +1,36 @@
+"""``register-desktop self-test`` checks whatever the registry holds: every template version's
+template, code lists and rule pack, with no count of fields or lists written into it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from desktop.cli import main, selftest
+from desktop.validation import packs
+from desktop.validation.codelists import bundled_code_lists
+
+
+def test_self_test_passes_and_names_every_registered_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["self-test", "--no-window"]) == 0
+    out = capsys.readouterr().out
+    for version in packs.PACKS:
+        assert f"template {version}, " in out
+    assert "All checks passed." in out
+
+
+def test_a_registered_version_without_its_data_fails_the_self_test(capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new pack in the registry is checked too: here one whose template and lists were never shipped."""
+    monkeypatch.setitem(packs.PACKS, "v2099.1", packs.PACKS["v2026.1"])
+    assert main(["self-test", "--no-window"]) == 1
+    assert "FAIL  data" in capsys.readouterr().out
+
+
+def test_a_code_field_without_its_list_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    lists = bundled_code_lists()
+    short = dataclasses.replace(lists, lists={k: v for k, v in lists.lists.items() if k != "sex"})
+    monkeypatch.setattr("desktop.validation.codelists.bundled_code_lists", lambda version: short)
+    with pytest.raises(RuntimeError, match="no code list for sex"):
+        selftest.check_version("v2026.1")
