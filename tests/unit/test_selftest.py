@@ -34,3 +34,21 @@ def test_a_code_field_without_its_list_is_named(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr("desktop.validation.codelists.bundled_code_lists", lambda version: short)
     with pytest.raises(RuntimeError, match="no code list for sex"):
         selftest.check_version("v2026.1")
+
+
+def test_nothing_outside_the_registry_names_a_pack() -> None:
+    """Next year's template is a new pack plus its data: the spec, the self-test and the app find
+    packs through ``desktop.validation.packs.PACKS``, so none of them names one."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    registry = root / "desktop" / "validation" / "packs"
+    named = []
+    for path in [*root.joinpath("desktop").rglob("*.py"), *root.joinpath("build").glob("*.spec")]:
+        if registry in path.parents and path.parent != registry:
+            continue  # inside a pack
+        if path == registry / "__init__.py":
+            continue  # the registry itself
+        text = path.read_text("utf-8")
+        named += [str(path.relative_to(root)) for pack in packs.PACKS.values() if pack.rsplit(".", 1)[1] in text]
+    assert named == []
