@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
     p.add_argument("--out", help="write the report here instead of the screen")
     p.add_argument("--list-changes", action="store_true",
                    help="list every value change as its own finding in json/csv (default: grouped in 'value_changes')")
+    p.add_argument("--as-uploaded", action=argparse.BooleanOptionalAction, default=None,
+                   help="also check the file as Register's own upload page would read it as it stands (untrimmed "
+                        "cells, exact column names, file checks); default: when the file is in the template's shape")
     add_mapping_options(p)
     add_today(p)
     p.set_defaults(run=run)
@@ -50,7 +53,8 @@ def open_session(args: argparse.Namespace) -> ImportSession:
     no_convert = list(getattr(args, "no_convert", None) or [])
     session = ImportSession.open(args.file, sheet=getattr(args, "sheet", None), today=parse_today(getattr(args, "today", None)),
                                  profile=profile, map_values=getattr(args, "map_values", None),
-                                 auto_profile=not getattr(args, "no_saved_profiles", False), validate=not no_convert)
+                                 auto_profile=not getattr(args, "no_saved_profiles", False), validate=not no_convert,
+                                 as_uploaded=getattr(args, "as_uploaded", None))
     if no_convert:
         from desktop.core.values import KINDS, ValueOptions
 
@@ -99,8 +103,10 @@ def write_json(report: dict[str, Any], out: TextIO) -> None:
 def write_csv(report: dict[str, Any], out: TextIO) -> None:
     from desktop.core.safety import safe_cell
 
-    w = csv.writer(out, lineterminator="\n")
-    cols = ["row", "field", "severity", "code", "message", "register_message", "value"]
+    # CRLF, as RFC 4180 has it: the csv module then also quotes a cell holding a lone carriage return
+    # (a value as written, with its invisible characters), which a spreadsheet would take for a new row
+    w = csv.writer(out, lineterminator="\r\n")
+    cols = ["row", "field", "severity", "code", "message", "register_message", "value", "register_csv_message"]
     w.writerow(cols)
     for f in report["findings"]:
         w.writerow([safe_cell("" if f[c] is None else str(f[c])) for c in cols])
@@ -108,7 +114,7 @@ def write_csv(report: dict[str, Any], out: TextIO) -> None:
         for g in report.get("value_changes") or []:  # grouped; --list-changes gives one line per cell
             rows = ", ".join(map(str, g["rows"]))
             w.writerow([safe_cell(x) for x in ("", g["field"], "info", "cell.value_mapped",
-                                                f"{g['message']} Rows: {rows}.", "", g["value"])])
+                                                f"{g['message']} Rows: {rows}.", "", g["value"], "")])
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -136,6 +142,8 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str) -> None:
         for f in file_level:
             if not (f["code"] == "header.missing" and f["severity"] == "info"):
                 out.write(f"  {f['severity'].upper():8} {f['message']}\n")
+                if f["code"].startswith("file.") and f.get("register_csv_message"):
+                    out.write(f"  {'':8} Register's upload page says: \"{f['register_csv_message']}\"\n")
         if optional_missing:
             out.write(f"  {'INFO':8} Not in this file, sent empty ({len(optional_missing)} optional fields): "
                       f"{', '.join(optional_missing)}.\n")
@@ -148,6 +156,14 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str) -> None:
     out.write(
         f"\n{s['errors']} errors, {s['warnings']} warnings; {s['rows_with_errors']} of {report['rows']} rows "
         f"have errors, {s['valid_rows']} ready to send.\n")
+    if (report.get("as_uploaded") or {}).get("checked"):
+        page = report["as_uploaded"]["errors"]
+        if page or s["errors"]:
+            written = (f" ({page} of the errors are about the file as written: its headers, size or spaces around "
+                       "values; each says what the app's export and upload do about it)") if page else ""
+            out.write(f"Register's upload page would refuse this file as it stands{written}.\n")
+        else:
+            out.write("Register's upload page would accept this file as it stands, as far as can be checked offline.\n")
 
 
 def write_mapping(report: dict[str, Any], out: TextIO) -> None:

@@ -31,6 +31,7 @@ from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_f
 from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore, choose_mapping
 from desktop.core.progress import CancelToken, Progress, no_progress
 from desktop.core.reference import current_code_lists
+from desktop.core.register_page import app_findings, is_template_shaped, register_page_findings
 from desktop.core.values import CODE as VALUE_MAPPED
 from desktop.core.values import KINDS, ValueMapper, ValueOptions, ValueRow, split_pieces
 from desktop.validation.codelists import CodeLists
@@ -40,7 +41,7 @@ from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
 #: load-time findings about a cell that an edit of that cell makes obsolete
-_CLEARED_ON_EDIT = frozenset({"cell.excel_damage", VALUE_MAPPED})
+_CLEARED_ON_EDIT = frozenset({"cell.excel_damage", VALUE_MAPPED, "cell.untrimmed"})
 #: the code family of Register's answers (``set_api_findings``)
 API_PREFIX = "api."
 
@@ -99,7 +100,7 @@ class ReadOnlyColumns(AbcMapping[str, np.ndarray]):
 class ImportSession:
     def __init__(self, *, raw: RawTable, template: Template, code_lists: CodeLists, pack: RulePack,
                  mapping: Mapping, today: dt.date | None = None, value_options: ValueOptions | None = None,
-                 profile: MappingProfile | None = None) -> None:
+                 profile: MappingProfile | None = None, as_uploaded: bool | None = None) -> None:
         self._raw = raw
         self._template = template
         self._code_lists = code_lists
@@ -108,6 +109,10 @@ class ImportSession:
         self._mapping = mapping
         self._value_options = value_options if value_options is not None else ValueOptions.off()
         self._profile = profile  # the mapping profile used, if any
+        #: also report the file as Register's own upload page reads it (core/register_page.py):
+        #: None = when the file is in Register's template shape
+        self._as_uploaded = as_uploaded
+        self._page: tuple[Any, Findings] | None = None
         self._columns = Columns({}, raw.n_rows)
         self._static = Findings.empty()  # load time: headers, damaged and extra cells, value mapping
         self._rules = Findings.empty()  # the rule pack's
@@ -152,6 +157,10 @@ class ImportSession:
         return self._profile
 
     @property
+    def as_uploaded(self) -> bool | None:
+        return self._as_uploaded
+
+    @property
     def columns(self) -> ReadOnlyColumns:
         """One read-only column per template field (views of the live arrays)."""
         return ReadOnlyColumns(self._columns, self._template.names)
@@ -174,18 +183,20 @@ class ImportSession:
         value_options: ValueOptions | None = None,
         profiles: ProfileStore | None = None,
         auto_profile: bool = True,
+        as_uploaded: bool | None = None,
     ) -> ImportSession:
         """Read a file and map it: ``mapping`` if given, else ``profile``, else a saved profile made
         for exactly these headers (``auto_profile``), else the suggested mapping.
 
         Values are mapped (``ValueOptions``) when ``map_values`` is True, or, when it is None,
         whenever the headers are not the template's own: a file in Register's template is
-        checked exactly as Register would read it.
+        checked exactly as Register would read it (and, ``as_uploaded``, as its upload page would).
         """
         raw = read_table(path, sheet=sheet, limits=limits)
         return cls.from_raw(raw, mapping=mapping, today=today, template_version=template_version,
                             code_lists=code_lists, validate=validate, profile=profile, map_values=map_values,
-                            value_options=value_options, profiles=profiles, auto_profile=auto_profile)
+                            value_options=value_options, profiles=profiles, auto_profile=auto_profile,
+                            as_uploaded=as_uploaded)
 
     @classmethod
     def from_raw(
@@ -202,6 +213,7 @@ class ImportSession:
         value_options: ValueOptions | None = None,
         profiles: ProfileStore | None = None,
         auto_profile: bool = True,
+        as_uploaded: bool | None = None,
     ) -> ImportSession:
         template = load_template(template_version)
         lists = code_lists or current_code_lists(template_version)  # refreshed from Register, else bundled
@@ -221,7 +233,8 @@ class ImportSession:
             wanted = (not mapping.is_template_exact) if map_values is None else map_values
             value_options = ValueOptions() if wanted else ValueOptions.off()
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
-                      mapping=mapping, today=today, value_options=value_options, profile=chosen_profile)
+                      mapping=mapping, today=today, value_options=value_options, profile=chosen_profile,
+                      as_uploaded=as_uploaded)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
@@ -320,8 +333,30 @@ class ImportSession:
         changed = f[f["code"] == VALUE_MAPPED]
         return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
 
+    # ------------------------------------------------------------------ the file as Register's page reads it
+    @property
+    def template_shaped(self) -> bool:
+        """The file is Register's template filled in, so it may well be uploaded on Register's page as it is."""
+        return is_template_shaped(self.raw.headers, self.template)
+
+    @property
+    def reads_as_uploaded(self) -> bool:
+        return self.template_shaped if self.as_uploaded is None else self.as_uploaded
+
+    def register_page_findings(self) -> Findings:
+        """What Register's upload page would refuse in the file as it stands (empty when not asked for:
+        ``as_uploaded``). The app's own export and upload repair all of it; see core/register_page.py."""
+        if not self.reads_as_uploaded:
+            return Findings.empty()
+        key = (id(self.mapping), self.today)  # the file does not change; the mapping and today may
+        if self._page is None or self._page[0] != key:
+            self._page = (key, register_page_findings(self.raw, self.mapping, self.template, self.pack,
+                                                      self.code_lists, self.today))
+        return self._page[1]
+
     def _load_findings(self) -> Findings:
         items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template))
+        items.extend(app_findings(self.raw, self.mapping, self.template, template_shaped=self.reads_as_uploaded))
         for note in self.raw.notes:  # what the reader decided on the user's behalf (e.g. a CSV named .xlsx)
             items.append(Finding(code="file.note", severity=Severity.INFO, message=note))
         by_source = {src: name for name, src in self.mapping.columns.items() if src is not None}
@@ -487,6 +522,15 @@ class ImportSession:
         if not list_changes:
             frame = findings.frame
             findings = Findings(frame[frame["code"] != VALUE_MAPPED].reset_index(drop=True))
+        summary = self.summary()
+        page = self.register_page_findings()
+        if len(page):
+            # Register's own file checks come first, in its order; then the app's; cells by row
+            first = page.file_level()
+            findings = Findings.concat([first, findings, page.without_rows([-1]) if len(first) else page])
+            summary["errors"] += page.error_count
+            summary["warnings"] += page.warning_count
+            summary["rows_with_errors"] = int(findings.invalid_row_mask(self.n_rows).sum())
         return {
             "file": str(self.raw.path),
             "sheet": self.raw.sheet,
@@ -498,9 +542,11 @@ class ImportSession:
             "mapping_details": {**self.mapping.details(self.template),
                                 "values_mapped": sorted(set(KINDS) - self.value_options.disabled),
                                 "value_changes": self.value_change_counts()},
-            "findings": findings.sorted().records(self.source_rows),
+            "findings": findings.sorted().records(self.source_rows, self.pack.csv_wording),
             "value_changes": self.value_change_groups(),
-            "summary": self.summary(),
+            # the file as Register's own upload page reads it: checked? and how many of the errors are its own
+            "as_uploaded": {"checked": self.reads_as_uploaded, "errors": page.error_count},
+            "summary": summary,
         }
 
 

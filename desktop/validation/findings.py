@@ -2,6 +2,8 @@
 
 Stored as a DataFrame (``row``, ``field``, ``severity``, ``code``, ``message``,
 ``register_message``, ``value``); ``Finding`` objects are built only for the few shown at once.
+``register_message`` is Register's own message (its API's wording); reports add
+``register_csv_message``, the wording of Register's CSV upload page (``RulePack.csv_wording``).
 ``row`` is the frame position (-1 for file-level findings) and ``field`` is None for row- or
 file-level findings. Codes are the contract (``cell.*``, ``row.*``, ``header.*``, ``file.*``,
 ``api.*``); messages may change.
@@ -231,8 +233,13 @@ class Findings:
         f = f.sort_values(["row", "_s"], kind="stable").drop(columns="_s")
         return Findings(f.reset_index(drop=True))
 
-    def records(self, source_rows: np.ndarray | None = None) -> list[dict[str, Any]]:
-        """Plain dicts for JSON: ``row`` as the spreadsheet row number (None for file level)."""
+    def records(self, source_rows: np.ndarray | None = None,
+                csv_wording: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+        """Plain dicts for JSON: ``row`` as the spreadsheet row number (None for file level).
+
+        ``register_csv_message`` is what Register's CSV upload page says: ``csv_wording`` of the
+        API's ``register_message`` (the rule pack's; the same text when not given).
+        """
         frame_rows = self.frame["row"].to_numpy()
         shown: list[int | None] = frame_rows.tolist()
         if source_rows is not None and len(source_rows):
@@ -241,11 +248,28 @@ class Findings:
             shown = spreadsheet.tolist()
         for i in np.flatnonzero(frame_rows == NO_ROW).tolist():
             shown[i] = None
+        wording = _memo(csv_wording)
+        api = [_text_or_none(m) for m in self.frame["register_message"].to_numpy()]
+        page = [None if m is None else wording(m) for m in api]
         return [
             {"row": row, "field": _text_or_none(field), "severity": severity, "code": code, "message": message,
-             "register_message": _text_or_none(register_message), "value": _text_or_none(value)}
-            for row, (_, field, severity, code, message, register_message, value) in zip(shown, self._tuples(), strict=True)
+             "register_message": a, "register_csv_message": p, "value": _text_or_none(value)}
+            for row, (_, field, severity, code, message, _, value), a, p in zip(shown, self._tuples(), api, page, strict=True)
         ]
+
+
+def _memo(fn: Callable[[str], str] | None) -> Callable[[str], str]:
+    """``fn`` once per distinct text (a file's findings repeat a few dozen messages)."""
+    if fn is None:
+        return str
+    seen: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        hit = seen.get(text)
+        if hit is None:
+            hit = seen[text] = fn(text)
+        return hit
+    return once
 
 
 def _text_or_none(value: object) -> str | None:

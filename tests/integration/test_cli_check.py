@@ -12,7 +12,7 @@ from desktop.core.samples import sample_path
 from tests.helpers import TEMPLATE, valid_row, write_csv
 
 JSON_KEYS = {"file", "sheet", "encoding", "template_version", "reference_data_version", "rows", "mapping", "findings", "summary"}
-FINDING_KEYS = {"row", "field", "severity", "code", "message", "register_message", "value"}
+FINDING_KEYS = {"row", "field", "severity", "code", "message", "register_message", "register_csv_message", "value"}
 
 
 def run_json(capsys, *args: str) -> tuple[int, dict]:
