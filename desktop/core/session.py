@@ -26,22 +26,32 @@ from typing import Any, TypedDict
 import numpy as np
 import pandas as pd
 
+from desktop.core.draft import MappingDraft, suggestion_record
 from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
-from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_findings, suggest_mapping
-from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore, choose_mapping
+from desktop.core.mapping import (
+    ColumnSuggester,
+    ColumnSuggestion,
+    Mapping,
+    apply_mapping,
+    header_findings,
+    hints_from,
+)
+from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore
 from desktop.core.progress import CancelToken, Progress, no_progress
 from desktop.core.reference import current_code_lists
 from desktop.core.register_page import app_findings, is_template_shaped, register_page_findings
 from desktop.core.values import CODE as VALUE_MAPPED
-from desktop.core.values import KINDS, ValueMapper, ValueOptions, ValueRow, split_pieces
+from desktop.core.values import KINDS, ValueMapper, ValueOptions
 from desktop.validation.codelists import CodeLists
 from desktop.validation.engine import Columns, RuleContext, RulePack
-from desktop.validation.findings import NO_ROW, Finding, Findings, Severity
+from desktop.validation.findings import NO_ROW, Finding, Findings, Severity, fold_dependents
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
 #: load-time findings about a cell that an edit of that cell makes obsolete
 _CLEARED_ON_EDIT = frozenset({"cell.excel_damage", VALUE_MAPPED, "cell.untrimmed"})
+#: findings that explain every other finding on their cell (one root cause per cell, issue 15)
+ROOT_CAUSES = frozenset({"cell.excel_damage"})
 #: the code family of Register's answers (``set_api_findings``)
 API_PREFIX = "api."
 
@@ -100,7 +110,8 @@ class ReadOnlyColumns(AbcMapping[str, np.ndarray]):
 class ImportSession:
     def __init__(self, *, raw: RawTable, template: Template, code_lists: CodeLists, pack: RulePack,
                  mapping: Mapping, today: dt.date | None = None, value_options: ValueOptions | None = None,
-                 profile: MappingProfile | None = None, as_uploaded: bool | None = None) -> None:
+                 profile: MappingProfile | None = None, as_uploaded: bool | None = None,
+                 suggester: ColumnSuggester | None = None) -> None:
         self._raw = raw
         self._template = template
         self._code_lists = code_lists
@@ -113,12 +124,15 @@ class ImportSession:
         #: None = when the file is in Register's template shape
         self._as_uploaded = as_uploaded
         self._page: tuple[Any, Findings] | None = None
+        self._suggester = suggester  # what unused columns probably hold
+        self._suggestions: list[ColumnSuggestion] = []  # for the columns unused now
         self._columns = Columns({}, raw.n_rows)
         self._static = Findings.empty()  # load time: headers, damaged and extra cells, value mapping
         self._rules = Findings.empty()  # the rule pack's
         self._api = Findings.empty()  # Register's answers
         self._validated = False
         self._findings: Findings | None = None  # the three together, built when asked for
+        self._folded = Findings.empty()  # left out of ``_findings``: another finding on their cell explains them
         self._tally: _Tally | None = None
 
     # ------------------------------------------------------------------ what the session was made of
@@ -159,6 +173,11 @@ class ImportSession:
     @property
     def as_uploaded(self) -> bool | None:
         return self._as_uploaded
+
+    @property
+    def suggestions(self) -> list[ColumnSuggestion]:
+        """What the columns the mapping leaves unused probably hold."""
+        return self._suggestions
 
     @property
     def columns(self) -> ReadOnlyColumns:
@@ -215,25 +234,28 @@ class ImportSession:
         auto_profile: bool = True,
         as_uploaded: bool | None = None,
     ) -> ImportSession:
-        template = load_template(template_version)
         lists = code_lists or current_code_lists(template_version)  # refreshed from Register, else bundled
-        chosen_profile = None
-        if mapping is None:
-            exact = exact_mapping(raw.headers, template)
-            if all(exact.columns.values()):  # every template column present: nothing to suggest
-                choice = choose_mapping(raw.headers, lambda: exact, template, profile=profile, store=profiles,
-                                        auto_profile=auto_profile)
-            else:
-                choice = choose_mapping(raw.headers, lambda: suggest_mapping(raw, template, lists), template,
-                                        profile=profile, store=profiles, auto_profile=auto_profile)
-            mapping, chosen_profile = choice.mapping, choice.profile
-            if value_options is None and choice.value_options is not None and map_values is not False:
-                value_options = choice.value_options
+        if mapping is None:  # the draft decides, as the Map step and ``map`` do
+            draft = MappingDraft.start(raw, template_version=template_version, code_lists=lists, today=today,
+                                       profile=profile, profiles=profiles, auto_profile=auto_profile,
+                                       map_values=map_values, value_options=value_options)
+            return cls.from_draft(draft, validate=validate, as_uploaded=as_uploaded)
         if value_options is None:
-            wanted = (not mapping.is_template_exact) if map_values is None else map_values
-            value_options = ValueOptions() if wanted else ValueOptions.off()
+            from desktop.core.draft import default_options
+
+            value_options = default_options(mapping, map_values)
+        template = load_template(template_version)
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
-                      mapping=mapping, today=today, value_options=value_options, profile=chosen_profile,
+                      mapping=mapping, today=today, value_options=value_options, as_uploaded=as_uploaded)
+        session.apply_mapping(session.mapping, validate=validate)
+        return session
+
+    @classmethod
+    def from_draft(cls, draft: MappingDraft, *, validate: bool = True, as_uploaded: bool | None = None) -> ImportSession:
+        """The session for what the Map step (or ``map --set``) decided."""
+        session = cls(raw=draft.raw, template=draft.template, code_lists=draft.code_lists,
+                      pack=get_pack(draft.template.version), mapping=draft.mapping, today=draft.today,
+                      value_options=draft.options, profile=draft.profile, suggester=draft.suggester,
                       as_uploaded=as_uploaded)
         session.apply_mapping(session.mapping, validate=validate)
         return session
@@ -247,6 +269,9 @@ class ImportSession:
         if value_options is not None:
             self._value_options = value_options
         columns = apply_mapping(self.raw, mapping, self.template)
+        if self._suggester is None:
+            self._suggester = ColumnSuggester(self.raw, self.template, self.code_lists)
+        self._suggestions = self._suggester.suggest(mapping)
         value_findings = Findings.empty()
         if self.value_options.any_enabled:
             columns, value_findings = self.value_mapper().apply(columns)
@@ -259,61 +284,9 @@ class ImportSession:
         if validate:
             self.validate()
 
-    # ------------------------------------------------------------------ value mapping (for the window)
+    # ------------------------------------------------------------------ value mapping
     def value_mapper(self) -> ValueMapper:
         return ValueMapper(self.template, self.code_lists, self.value_options, self.today)
-
-    def value_rows(self, field_name: str) -> list[ValueRow]:
-        """Distinct values of the column mapped to ``field_name``, with counts and what each becomes."""
-        source = self.mapping.columns.get(field_name)
-        if source is None or source not in self.raw.headers:
-            return []
-        return self.value_mapper().value_rows(field_name, self.raw.column(source).tolist())
-
-    def set_user_value(self, field_name: str, source_value: str, code: str | None, *, validate: bool = True) -> None:
-        """The user's choice for one source value of a field (``None`` forgets it); maps again."""
-        if field_name not in self.template:
-            raise KeyError(field_name)
-        options = self.value_options.with_user_value(field_name, source_value, code)
-        if "user" in options.disabled:
-            options = ValueOptions(disabled=options.disabled - {"user"}, user_maps=options.user_maps)
-        self.apply_mapping(self.mapping, validate=validate, value_options=options)
-
-    def to_profile(self, name: str, description: str = "") -> MappingProfile:
-        """The mapping and value map in force, as a profile to save or share."""
-        return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
-                                           description=description)
-
-    def suggested_profile(self, name: str, description: str = "", limit: int = 500) -> MappingProfile:
-        """A profile to review: the mapping, plus for every code field each distinct source value that
-        is not a code with the code it would become (``None`` where we cannot tell: fill it in)."""
-        mapper = ValueMapper(self.template, self.code_lists, ValueOptions(user_maps=self.value_options.user_maps,
-                                                                          disabled=frozenset({"split"})), self.today)
-        values: dict[str, dict[str, str | None]] = {}
-        for f in self.template.fields:
-            source = self.mapping.columns.get(f.name)
-            code_list = mapper.code_list(f.name)
-            if source is None or code_list is None or source not in self.raw.headers:
-                continue
-            distinct: dict[str, None] = {}
-            for v in self.raw.column(source).tolist():
-                if f.code_list == "disability" and v and v not in code_list.codes and mapper.change(f.name, v) is None:
-                    for piece in split_pieces(v):
-                        distinct.setdefault(piece)
-                else:
-                    distinct.setdefault(v)
-            entries: dict[str, str | None] = {}
-            for v in distinct:
-                if not v or v in code_list.codes:
-                    continue
-                change = mapper.change(f.name, v)
-                entries[v] = change.after if change is not None else None
-                if len(entries) >= limit:
-                    break
-            if entries:
-                values[f.name] = entries
-        return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
-                                           values=values, description=description)
 
     def value_change_groups(self) -> list[dict[str, Any]]:
         """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
@@ -355,7 +328,7 @@ class ImportSession:
         return self._page[1]
 
     def _load_findings(self) -> Findings:
-        items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template))
+        items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template, self.suggestions))
         items.extend(app_findings(self.raw, self.mapping, self.template, template_shaped=self.reads_as_uploaded))
         for note in self.raw.notes:  # what the reader decided on the user's behalf (e.g. a CSV named .xlsx)
             items.append(Finding(code="file.note", severity=Severity.INFO, message=note))
@@ -394,10 +367,21 @@ class ImportSession:
 
     @property
     def findings(self) -> Findings:
-        """Every finding: load-time, the rule pack's and Register's answers."""
+        """Every finding shown: load-time, the rule pack's (one root cause per cell; rows' problems on
+        a field with no column name the unused column that probably holds it) and Register's answers."""
         if self._findings is None:
-            self._findings = Findings.concat([self._static, self._rules, self._api])
+            kept, self._folded = fold_dependents(Findings.concat([self._static, self._rules]), ROOT_CAUSES)
+            hints = hints_from(self._suggestions)
+            if hints and len(kept):
+                kept = _with_hints(kept, hints, self.template)
+            self._findings = Findings.concat([kept, self._api])
         return self._findings
+
+    @property
+    def folded_findings(self) -> Findings:
+        """Findings left out of ``findings`` because another finding on their cell explains them."""
+        self.findings  # noqa: B018 - builds both
+        return self._folded
 
     def _changed(self) -> None:
         """Findings or cells changed: what was derived from them is out of date."""
@@ -547,6 +531,8 @@ class ImportSession:
             # the file as Register's own upload page reads it: checked? and how many of the errors are its own
             "as_uploaded": {"checked": self.reads_as_uploaded, "errors": page.error_count},
             "summary": summary,
+            "suggestions": [suggestion_record(s) for s in self.suggestions if s.field is not None],
+            "folded_findings": self.folded_findings.sorted().records(self.source_rows, self.pack.csv_wording),
         }
 
 
@@ -568,3 +554,19 @@ def _without_cells(findings: Findings, cells: set[tuple[int, str]], rows: np.nda
     keep = np.ones(len(frame), dtype=bool)
     keep[drop] = False
     return Findings(frame.take(np.flatnonzero(keep)).reset_index(drop=True))
+
+
+def _with_hints(findings: Findings, hints: dict[str, ColumnSuggestion], template: Template) -> Findings:
+    """Problems on a field no column feeds name the unused column that probably holds it."""
+    frame = findings.frame
+    on_rows = (frame["row"] >= 0).to_numpy() & frame["field"].isin(list(hints)).to_numpy()
+    if not on_rows.any():
+        return findings
+    messages = frame["message"].to_numpy(dtype=object).copy()
+    fields = frame["field"].to_numpy(dtype=object)
+    for name, s in hints.items():
+        mask = on_rows & (fields == name)
+        if mask.any():
+            note = f" The column '{s.column}' probably holds it but is not mapped to {template.field(name).label}."
+            messages[mask] = messages[mask] + note
+    return Findings(frame.assign(message=messages))

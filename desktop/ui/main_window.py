@@ -47,9 +47,10 @@ from typing_extensions import override
 
 from desktop import __version__
 from desktop.core.config import AppConfig, load_config
+from desktop.core.draft import MappingDraft
 from desktop.core.errors import UserFacingError
 from desktop.core.mapping import Mapping
-from desktop.core.profiles import MappingProfile, ProfileStore
+from desktop.core.profiles import ProfileStore
 from desktop.core.progress import CancelToken, Progress
 from desktop.core.samples import sample_path
 from desktop.core.secrets import CredentialStore
@@ -152,7 +153,6 @@ class MainWindow(QMainWindow):
         self.session: ImportSession | None = None
         self.model: FrameTableModel | None = None
         self.current_file: Path | None = None
-        self.options = ValueOptions()  # the value mapping in force
         self._pending_edits: dict[tuple[int, str], str] = {}
         self._pending_mapping: Mapping | None = None
         self._pending_options: ValueOptions | None = None
@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self.export_page.back_requested.connect(lambda: self.go_to(REVIEW))
         self._credential_store = credential_store
         self._upload_panel: UploadPanel | None = None  # built on first need: keeps the HTTP stack out of start-up
+        self._sync_panel: Any = None  # "Send to Register" (sync), built with the upload panel
         for page in (self.open_page, self.mapping_page, self.review_page, self.export_page):
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
@@ -284,6 +285,13 @@ class MainWindow(QMainWindow):
         self.refilter_action = self._action("Apply the filter &again", self.review_page.refilter, "Ctrl+Shift+R")
         self.file_order_action = self._action("&File order", self.review_page.file_order)
         self.about_action = self._action("&About Register Desktop", self.about)
+        self.withdraw_action = self._action("&Withdraw trainees from a file…", lambda: self.show_action_dialog("withdraw"),
+                                            tip="Withdraw the trainees listed in a file (checked with Register first)")
+        self.defer_action = self._action("&Defer trainees from a file…", lambda: self.show_action_dialog("defer"),
+                                         tip="Defer the trainees listed in a file")
+        self.recommend_action = self._action("Recommend for &QTS or EYTS from a file…",
+                                             lambda: self.show_action_dialog("recommend"),
+                                             tip="Recommend the trainees listed in a file for QTS or EYTS")
         self.history_action = self._action("Upload &history…", self.show_history,
                                            tip="Past uploads from this computer, each with its receipt")
         self.guide_window_action = self._action("Field guide: &every field…", self.show_guide_window,
@@ -311,6 +319,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.report_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_file_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.withdraw_action)
+        file_menu.addAction(self.defer_action)
+        file_menu.addAction(self.recommend_action)
         file_menu.addSeparator()
         file_menu.addAction(self.history_action)
         file_menu.addAction(self.delete_data_action)
@@ -507,14 +519,15 @@ class MainWindow(QMainWindow):
         self.current_file = path
         self.open_page.set_recent(self.ui_state.add_recent(path))
         self._refresh_recent_menu()
-        mapping = self._pending_mapping or loaded.mapping
-        self.options = self._pending_options or loaded.options
-        self.mapping_page.set_source(loaded.raw, loaded.samples, mapping, self.options,
-                                     loaded.profile.name if loaded.profile else None)
+        if self._pending_mapping is not None:  # recovery: the mapping the user had made
+            loaded.draft = MappingDraft(loaded.raw, self._pending_mapping, self._pending_options or loaded.options,
+                                        template=self.template, code_lists=self.code_lists, today=self._today_fixed,
+                                        profile=loaded.profile)
+        self.mapping_page.set_draft(loaded.draft, loaded.samples)
         self._dirty = False
         if self._pending_mapping is not None:  # recovery: straight on to validation with the saved mapping
             self._pending_mapping = self._pending_options = None
-            self._start_prepare(mapping, self.options, self._pending_edits)
+            self._start_prepare(loaded.mapping, loaded.options, self._pending_edits)
             self._pending_edits = {}
         else:
             self.go_to(MAP)
@@ -532,6 +545,8 @@ class MainWindow(QMainWindow):
         self.loaded = None
         if self._upload_panel is not None:
             self._upload_panel.set_session(None)
+        if self._sync_panel is not None:
+            self._sync_panel.set_session(None)
 
     def close_file(self) -> None:
         if self._refuse_while_uploading("close the file"):
@@ -573,12 +588,12 @@ class MainWindow(QMainWindow):
     def accept_mapping(self) -> None:
         if self.loaded is None or self._refuse_while_uploading("change the mapping"):
             return
-        mapping = self.mapping_page.mapping()
-        options = self.mapping_page.options()
+        draft = self.loaded.draft
+        mapping, options = draft.mapping, draft.options
         edits = self.model.edited_cells() if self.model is not None else {}
-        if mapping.columns != self.loaded.mapping.columns or options != self.loaded.options:
+        first = draft.history()[0][0]
+        if mapping.columns != first.mapping.columns or options != first.options:
             self._dirty = True
-        self.options = options
         self._start_prepare(mapping, options, edits)
 
     def _start_prepare(self, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str]) -> None:
@@ -596,6 +611,8 @@ class MainWindow(QMainWindow):
         self.review_page.set_model(self.model)
         if self._upload_panel is not None:
             self._upload_panel.set_session(result.session)
+        if self._sync_panel is not None:
+            self._sync_panel.set_session(result.session)
         self.go_to(REVIEW)
         self._update_status()
         if result.lost_edits:
@@ -618,8 +635,7 @@ class MainWindow(QMainWindow):
         if self.loaded is None:
             return
         try:
-            profile = MappingProfile.from_mapping(name, self.mapping_page.mapping(), self.loaded.raw.headers,
-                                                  options=self.mapping_page.options())
+            profile = self.loaded.draft.to_profile(name)
             path = ProfileStore().save(profile)
         except UserFacingError as exc:
             self.show_error(exc)
@@ -827,7 +843,39 @@ class MainWindow(QMainWindow):
             self.export_page.set_upload_widget(panel)
             self._upload_panel = panel
             panel.set_session(self.session)
+            from desktop.ui.year_panels import SyncPanel
+
+            sync = SyncPanel(self.jobs, panel._target, self.config)
+            sync.answers_ready.connect(self._apply_sync_answers)
+            sync.running_changed.connect(self._upload_running)
+            self.export_page.set_upload_widget(sync)
+            sync.set_session(self.session)
+            self._sync_panel = sync
         return self._upload_panel
+
+    @property
+    def sync_panel(self) -> Any:
+        """Step 4's "Send to Register" (sync) panel, built with the upload panel."""
+        _ = self.upload_panel
+        return self._sync_panel
+
+    def _apply_sync_answers(self, findings: Any) -> None:
+        """The comparison and Register's answers to a sync, on the rows and cells they concern."""
+        session = self.session
+        if session is None or self.model is None or self._sync_panel is None or self._sync_panel.session is not session:
+            return
+        session.set_api_findings(findings)
+        self.model.refresh_findings()
+        self._update_status()
+
+    def show_action_dialog(self, kind: str) -> Any:
+        """File → Withdraw / Defer / Recommend from a file: the action's dialog (where and token from step 4)."""
+        from desktop.ui.year_panels import ActionsDialog
+
+        dialog = ActionsDialog(kind, self.jobs, self.upload_panel._target, self.config, today=self.today(), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def _refuse_while_uploading(self, what: str) -> bool:
         if not self.uploading:
@@ -973,10 +1021,13 @@ class MainWindow(QMainWindow):
     def snapshot(self) -> autosave.Snapshot | None:
         if self.current_file is None or self.loaded is None:
             return None
-        mapping = self.session.mapping if self.session is not None else self.mapping_page.mapping()
+        if self.session is not None:  # what the grid shows (the Map step may hold changes not applied yet)
+            mapping, options = self.session.mapping, self.session.value_options
+        else:
+            mapping, options = self.loaded.mapping, self.loaded.options
         edits = self.model.edited_cells() if self.model is not None else {}
         return autosave.Snapshot(file=self.current_file, sheet=self.loaded.raw.sheet, mapping=mapping,
-                                 options=self.options, edits=edits)
+                                 options=options, edits=edits)
 
     def autosave_now(self) -> Path | None:
         snap = self.snapshot()

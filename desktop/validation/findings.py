@@ -272,6 +272,48 @@ def _memo(fn: Callable[[str], str] | None) -> Callable[[str], str]:
     return once
 
 
+def fold_dependents(findings: Findings, roots: frozenset[str]) -> tuple[Findings, Findings]:
+    """One root cause per cell: findings on a cell that also carries a ``roots`` finding are folded
+    under it (a HESA ID Excel wrote as ``2.61149E+16`` is not also "11 characters long" and "not
+    a number"). Returns (what to show and count, what was folded); the root's message says how
+    many it explains."""
+    frame = findings.frame
+    if not len(frame):
+        return findings, Findings.empty()
+    codes = frame["code"].to_numpy(dtype=object)
+    is_root = np.isin(codes, list(roots))
+    if not is_root.any():
+        return findings, Findings.empty()
+    rows = frame["row"].to_numpy()
+    fields = frame["field"].to_numpy(dtype=object)
+    root_cells = {(int(r), f) for r, f in zip(rows[is_root], fields[is_root], strict=True) if f is not None and r >= 0}
+    if not root_cells:
+        return findings, Findings.empty()
+    candidates = np.flatnonzero(~is_root & np.isin(rows, [r for r, _ in root_cells]))
+    dependent = np.zeros(len(frame), dtype=bool)
+    per_cell: dict[tuple[int, str], int] = {}
+    for i in candidates.tolist():
+        cell = (int(rows[i]), fields[i])
+        if cell in root_cells:
+            dependent[i] = True
+            per_cell[cell] = per_cell.get(cell, 0) + 1
+    if not dependent.any():
+        return findings, Findings.empty()
+    kept = frame[~dependent].reset_index(drop=True)
+    messages = kept["message"].to_numpy(dtype=object).copy()
+    kept_codes = kept["code"].to_numpy(dtype=object)
+    kept_rows = kept["row"].to_numpy()
+    kept_fields = kept["field"].to_numpy(dtype=object)
+    for i in np.flatnonzero(np.isin(kept_codes, list(roots))).tolist():
+        n = per_cell.get((int(kept_rows[i]), kept_fields[i]), 0)
+        if n:
+            other = "problem" if n == 1 else f"{n} problems"
+            messages[i] = f"{messages[i]} The other {other} found in this cell come{'s' if n == 1 else ''} from this " \
+                          "and go{} away when it is fixed.".format("es" if n == 1 else "")
+    kept = kept.assign(message=messages)
+    return Findings(kept), Findings(frame[dependent].reset_index(drop=True))
+
+
 def _text_or_none(value: object) -> str | None:
     """None for a missing value (None, or the NaN pandas may put in its place), else its text."""
     if value is None or (isinstance(value, float) and value != value):
