@@ -21,10 +21,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from collections.abc import Mapping as AbcMapping
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
-import pandas as pd
 
 from desktop.core.draft import MappingDraft, suggestion_record
 from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
@@ -36,7 +35,7 @@ from desktop.core.mapping import (
     header_findings,
     hints_from,
 )
-from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore
+from desktop.core.profiles import LoadedProfile, ProfileStore
 from desktop.core.progress import CancelToken, Progress, no_progress
 from desktop.core.reference import current_code_lists
 from desktop.core.register_page import app_findings, is_template_shaped, register_page_findings
@@ -47,6 +46,11 @@ from desktop.validation.engine import Columns, RuleContext, RulePack
 from desktop.validation.findings import NO_ROW, Finding, Findings, Severity, fold_dependents
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from desktop.core.profile_model import MappingProfile
 
 #: load-time findings about a cell that an edit of that cell makes obsolete
 _CLEARED_ON_EDIT = frozenset({"cell.excel_damage", VALUE_MAPPED, "cell.untrimmed"})
@@ -72,12 +76,10 @@ class _Tally:
     """What the counts derive from, computed once per change of the findings."""
 
     def __init__(self, findings: Findings, n_rows: int) -> None:
-        frame = findings.frame
-        severity = frame["severity"].to_numpy()
-        rows = frame["row"].to_numpy()
-        error = severity == str(Severity.ERROR)
+        rows = findings.rows
+        error = findings.severity_is(Severity.ERROR)
         self.errors = int(np.count_nonzero(error))
-        self.warnings = int(np.count_nonzero(severity == str(Severity.WARNING)))
+        self.warnings = int(np.count_nonzero(findings.severity_is(Severity.WARNING)))
         self.file_errors = bool(np.any(error & (rows == NO_ROW)))
         self.invalid = np.zeros(n_rows, dtype=bool)
         hit = rows[error]
@@ -290,21 +292,24 @@ class ImportSession:
 
     def value_change_groups(self) -> list[dict[str, Any]]:
         """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
-        f = self._static.frame
-        changed = f[f["code"] == VALUE_MAPPED]
+        changed = self._static.where(code=VALUE_MAPPED)
         if not len(changed):
             return []
-        rows = self.source_rows[changed["row"].to_numpy()]
-        groups = changed.assign(source_row=rows).groupby(["field", "value", "message"], sort=False)["source_row"]
-        out: list[dict[str, Any]] = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": [int(r) for r in v]}
-               for k, v in groups]
+        rows = self.source_rows[changed.rows].tolist()
+        groups: dict[tuple[Any, Any, Any], list[int]] = {}
+        keys = zip(changed.column("field").tolist(), changed.column("value").tolist(), changed.column("message").tolist(),
+                   strict=True)
+        for key, row in zip(keys, rows, strict=True):
+            groups.setdefault(key, []).append(row)
+        out: list[dict[str, Any]] = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": v} for k, v in groups.items()]
         out.sort(key=lambda g: (-g["count"], g["field"], g["value"]))
         return out
 
     def value_change_counts(self) -> dict[str, int]:
-        f = self._static.frame
-        changed = f[f["code"] == VALUE_MAPPED]
-        return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
+        counts: dict[str, int] = {}
+        for name in self._static.where(code=VALUE_MAPPED).column("field").tolist():
+            counts[name] = counts.get(name, 0) + 1
+        return {str(k): counts[k] for k in sorted(counts)}
 
     # ------------------------------------------------------------------ the file as Register's page reads it
     @property
@@ -411,9 +416,9 @@ class ImportSession:
         positions = np.unique(np.fromiter((row for row, _, _ in changes), np.int64, len(changes)))
         self._static = _without_cells(self._static, {(row, name) for row, name, _ in changes}, positions)
         if len(self._api):
-            answered = np.isin(self._api.frame["row"].to_numpy(), positions)
+            answered = np.isin(self._api.rows, positions)
             if answered.any():
-                self._api = Findings(self._api.frame.take(np.flatnonzero(~answered)).reset_index(drop=True))
+                self._api = self._api.without(answered)
         if self._validated:
             self._rules = self.pack.revalidate_rows(self._rules, self._columns, self.context, positions)
         self._changed()
@@ -435,7 +440,7 @@ class ImportSession:
     # ------------------------------------------------------------------ Register's answers
     def set_api_findings(self, findings: Findings) -> None:
         """Register's answers to the last upload (``api.*`` findings), replacing any earlier ones."""
-        codes = {str(c) for c in findings.frame["code"]}
+        codes = {str(c) for c in findings.column("code").tolist()}
         wrong = sorted(c for c in codes if not c.startswith(API_PREFIX))
         if wrong:
             raise ValueError(f"not Register's answers: {', '.join(wrong)}")
@@ -493,6 +498,8 @@ class ImportSession:
 
     def frame(self) -> pd.DataFrame:
         """The template-shaped table (one str column per field), for export."""
+        import pandas as pd
+
         return pd.DataFrame({name: self._columns[name] for name in self.template.names}, dtype=object)
 
     def report(self, *, list_changes: bool = True) -> dict[str, Any]:
@@ -504,8 +511,7 @@ class ImportSession:
         """
         findings = self.findings
         if not list_changes:
-            frame = findings.frame
-            findings = Findings(frame[frame["code"] != VALUE_MAPPED].reset_index(drop=True))
+            findings = findings.without(findings.code_is(VALUE_MAPPED))
         summary = self.summary()
         page = self.register_page_findings()
         if len(page):
@@ -538,35 +544,33 @@ class ImportSession:
 
 def _without_cells(findings: Findings, cells: set[tuple[int, str]], rows: np.ndarray) -> Findings:
     """``findings`` less the load-time notes about ``cells`` that an edit makes obsolete."""
-    frame = findings.frame
-    if not len(frame):
+    if not len(findings):
         return findings
-    candidates = np.flatnonzero(np.isin(frame["row"].to_numpy(), rows))  # few: the edited rows' findings
+    candidates = np.flatnonzero(np.isin(findings.rows, rows))  # few: the edited rows' findings
     if not len(candidates):
         return findings
-    fields = frame["field"].to_numpy()[candidates]
-    codes = frame["code"].to_numpy()[candidates]
-    row_of = frame["row"].to_numpy()[candidates]
-    drop = [i for i, r, f, c in zip(candidates.tolist(), row_of.tolist(), fields, codes, strict=True)
+    row_of = findings.rows[candidates].tolist()
+    fields = findings.column("field")[candidates].tolist()
+    codes = findings.column("code")[candidates].tolist()
+    drop = [i for i, r, f, c in zip(candidates.tolist(), row_of, fields, codes, strict=True)
             if c in _CLEARED_ON_EDIT and (r, f) in cells]
     if not drop:
         return findings
-    keep = np.ones(len(frame), dtype=bool)
-    keep[drop] = False
-    return Findings(frame.take(np.flatnonzero(keep)).reset_index(drop=True))
+    mask = np.zeros(len(findings), dtype=bool)
+    mask[drop] = True
+    return findings.without(mask)
 
 
 def _with_hints(findings: Findings, hints: dict[str, ColumnSuggestion], template: Template) -> Findings:
     """Problems on a field no column feeds name the unused column that probably holds it."""
-    frame = findings.frame
-    on_rows = (frame["row"] >= 0).to_numpy() & frame["field"].isin(list(hints)).to_numpy()
+    fields = findings.column("field")
+    on_rows = (findings.rows >= 0) & np.fromiter(map(hints.__contains__, fields.tolist()), bool, len(fields))
     if not on_rows.any():
         return findings
-    messages = frame["message"].to_numpy(dtype=object).copy()
-    fields = frame["field"].to_numpy(dtype=object)
+    messages = findings.column("message").copy()
     for name, s in hints.items():
         mask = on_rows & (fields == name)
         if mask.any():
             note = f" The column '{s.column}' probably holds it but is not mapped to {template.field(name).label}."
             messages[mask] = messages[mask] + note
-    return Findings(frame.assign(message=messages))
+    return findings.with_column("message", messages)
