@@ -845,7 +845,8 @@ class MainWindow(QMainWindow):
         config = self.config
 
         def run(progress: Progress, token: CancelToken) -> CodeLists:
-            from desktop.core.upload import make_client, refresh_reference_data
+            from desktop.core.connect import make_client
+            from desktop.core.reference import refresh_reference_data
             from desktop.validation.codelists import bundled_code_lists
 
             progress(0, 0)
