@@ -1,9 +1,9 @@
 """Reaching Register: a client paced and timed as the settings say, and Practice (the local Register).
 
-Which token goes where is decided here too (``token_for``): ``REGISTER_API_TOKEN`` belongs to
-Production and Sandbox; a custom address gets it only when told explicitly (``--token-env`` or the
-``token_env`` setting), otherwise its own token from the keychain — so a token meant for Register is
-never sent to whatever address was typed.
+Which token goes where is decided by ``CredentialStore.get`` (``desktop.core.secrets``):
+``REGISTER_API_TOKEN`` belongs to Production and Sandbox; a custom address gets it only when told
+explicitly (``--token-env`` or the ``token_env`` setting), otherwise its own token from the keychain
+— so a token meant for Register is never sent to whatever address was typed.
 """
 
 from __future__ import annotations
