@@ -177,6 +177,9 @@ class RegisterSimulator:
         return f"http://{host}:{self.port}/api/{API_VERSION}"
 
     def start(self) -> str:
+        # load the rule pack, template and code lists before the first request, not during it: a cold
+        # first validation takes a few tenths of a second, which a short read timeout takes for a lost answer
+        self._validate_row(dict.fromkeys(load_template().names, ""))
         handler = _make_handler(self)
         server_cls = _V6Server if ":" in self.host else _Server
         self._server = server_cls((self.host, self.port), handler)
