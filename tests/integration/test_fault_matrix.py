@@ -137,6 +137,7 @@ class AuditedRegister(RegisterSimulator):
         self.result = result
         self.jumps = jumps
         self.skew = skew
+        self.arrivals: Counter[tuple[int, int]] = Counter()  # (batch, spreadsheet row) -> POSTs arrived
 
     def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> _Reply:
         if method == "POST":  # on arrival, before any fault or delay
@@ -156,15 +157,22 @@ class AuditedRegister(RegisterSimulator):
         return reply
 
     def _journalled(self, hesa: str) -> bool:
-        """The row arriving now is journalled 'sending' in the newest batch (a separate read connection)."""
+        """The POST arriving now was journalled before it was sent (a separate read connection): its row in
+        the newest batch has recorded at least as many send attempts as have arrived for it. (Its state
+        alone would not do: on a loaded machine a request can arrive after the client's read timeout,
+        when the row already reads 'answer unknown'.)"""
         source_row = int(hesa) - HESA_BASE + 2
         db = sqlite3.connect(f"file:{self.journal_path}?mode=ro", uri=True, timeout=10)
         try:
-            row = db.execute("SELECT state FROM item WHERE source_row = ? AND batch_id = (SELECT MAX(id) FROM batch)",
-                             (source_row,)).fetchone()
+            row = db.execute("SELECT batch_id, state, attempts FROM item WHERE source_row = ?"
+                             " AND batch_id = (SELECT MAX(id) FROM batch)", (source_row,)).fetchone()
         finally:
             db.close()
-        return row is not None and row[0] == "sending"
+        if row is None:
+            return False
+        key = (int(row[0]), source_row)
+        self.arrivals[key] += 1
+        return row[1] in ("sending", "unknown") and int(row[2]) >= self.arrivals[key]
 
 
 def _hesa(body: bytes) -> str:
