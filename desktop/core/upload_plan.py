@@ -236,7 +236,7 @@ class TimeLeft:
 
         left = self.seconds(done, total)
         if self._measured or self._estimate >= 60:
-            return f"about {format_duration(left)} left"
+            return "less than a second left" if left < 1 else f"about {format_duration(left)} left"
         return "working out the time left"
 
     def pause(self) -> None:

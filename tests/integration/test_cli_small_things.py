@@ -47,3 +47,14 @@ def test_the_plan_never_says_about_0_s():
     printer = upload_cmd._ProgressPrinter(out, enabled=True, estimate=0.0)
     printer(1, 40)
     assert "0 s left" not in out.getvalue() and "working out the time left" in out.getvalue()
+
+
+def test_a_fast_upload_never_says_about_0_s_left():
+    """Once the pace is measured and the rest takes under a second, the words say so, not 'about 0 s'."""
+    from desktop.core.upload_plan import TimeLeft
+
+    clock = iter([0.0, 0.01, 0.02, 0.03, 0.04])
+    left = TimeLeft(0.0, clock=lambda: next(clock))
+    for done in range(4):
+        words = left.words(done, 40)
+    assert words == "less than a second left"
