@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.base.writer import writes_to_stdout
-from desktop.cli.check import add_mapping_options, open_session
+from desktop.cli.check import add_mapping_options, open_session, repeat_options
 from desktop.cli.common import add_today
 from desktop.core.export import default_error_report, export_register_csv
 
@@ -40,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
     if not result.written and result.error_report is None:
         why = ("the file itself has errors" if session.findings.has_file_errors()
                else f"{result.rows_with_errors} of {total} rows have errors")
+        import shlex
+
+        again = " ".join(filter(None, [shlex.quote(args.file), repeat_options(args)]))
         sys.stderr.write(
-            f"register-desktop: nothing was written: {why}. Run 'register-desktop check {args.file}' to see them, "
+            f"register-desktop: nothing was written: {why}. Run 'register-desktop check {again}' to see them, "
             "fix them and export again, or add --allow-errors to export the rows without errors "
             f"(the others go to {default_error_report(Path(args.out)).name}).\n")
         return 1

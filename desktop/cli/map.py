@@ -1,13 +1,15 @@
 """``register-desktop map``: suggest, save and share mapping profiles.
 
     register-desktop map FILE [--out PROFILE.json] [--save] [--name NAME]   suggest a profile to review
+    register-desktop map FILE --set FIELD=COLUMN [--unset FIELD] --save     change the mapping, keep it
     register-desktop map --list                                             the saved profiles
     register-desktop map --import PROFILE.json                              save a colleague's profile
     register-desktop map --export NAME --out PROFILE.json                   share a saved profile
     register-desktop map --delete NAME                                      forget a saved profile
 
 A saved profile is used automatically by check, export and upload for a file with exactly the
-same headers. Exit status: 0 done, 1 the suggested mapping leaves mandatory fields unmapped,
+same headers. ``--set``/``--unset`` change the mapping (as the window's Map step does), so
+nobody edits a profile's JSON by hand; ``--accept-all`` takes every suggestion the map shows. Exit status: 0 done, 1 the suggested mapping leaves mandatory fields unmapped,
 2 the file, the profile or the command is wrong.
 """
 
@@ -19,11 +21,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from desktop.base.writer import write_file
-from desktop.cli.check import add_mapping_options, open_session
+from desktop.cli.check import add_mapping_options, open_draft, repeat_options
 from desktop.cli.common import add_today
+from desktop.core.draft import MappingDraft
 from desktop.core.errors import UsageError
-from desktop.core.mapping import METHOD_TITLES, SURE
-from desktop.core.profiles import ProfileError, ProfileStore
+from desktop.core.profiles import MappingProfile, ProfileError, ProfileStore
 
 
 def register(sub: Any) -> None:
@@ -34,6 +36,9 @@ def register(sub: Any) -> None:
     p.add_argument("--save", action="store_true",
                    help="save the profile so files with these headers are mapped automatically from now on")
     p.add_argument("--sheet", help="sheet name (default: the first sheet with data)")
+    p.add_argument("--accept-all", action="store_true",
+                   help="take every suggestion: confirm uncertain matches and map each unused column to the "
+                        "field it looks like")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--list", action="store_true", help="list the saved profiles")
     what.add_argument("--import", dest="import_path", metavar="PROFILE.json", help="check and save a shared profile")
@@ -67,11 +72,12 @@ def run(args: argparse.Namespace, *, store: ProfileStore | None = None) -> int:
         return 0
     if not args.file:
         raise UsageError("map needs a FILE to map (or --list, --import, --export or --delete).")
-    args.map_values = True if args.map_values is None else args.map_values
-    session = open_session(args)
-    name = args.name or (session.profile.name if session.profile else Path(args.file).stem)
-    profile = session.suggested_profile(name)
-    _describe(session, profile, out)
+    draft = open_draft(args, map_values_default=True)
+    if args.accept_all:
+        draft.accept_all()
+    name = args.name or (draft.profile.name if draft.profile else Path(args.file).stem)
+    profile = draft.suggested_profile(name)
+    _describe(draft, profile, out, args)
     if args.out:
         write_file(args.out, profile.to_json())
         out.write(f"\nWrote the profile '{profile.name}' to {args.out}. Review it (fill in any value mapped to null), "
@@ -80,8 +86,10 @@ def run(args: argparse.Namespace, *, store: ProfileStore | None = None) -> int:
         path = store.save(profile)
         out.write(f"Saved the profile '{profile.name}' as {path}: files with these headers will be mapped with it "
                   "automatically.\n")
-    missing = [f.name for f in session.template.fields if f.mandatory and session.mapping.columns.get(f.name) is None]
-    return 1 if missing else 0
+    elif not args.out and draft.can_undo:
+        out.write("\nNothing was saved: add --save to map files with these headers this way from now on "
+                  "(or --out PROFILE.json to review the profile first).\n")
+    return 1 if draft.missing_required() else 0
 
 
 def _list(store: ProfileStore, out: TextIO) -> int:
@@ -101,28 +109,47 @@ def _list(store: ProfileStore, out: TextIO) -> int:
     return 0
 
 
-def _describe(session: Any, profile: Any, out: TextIO) -> None:
-    mapping = session.mapping
-    template = session.template
-    source = f"the saved profile '{mapping.profile_name}'" if mapping.origin == "profile" else "suggested"
-    out.write(f"{session.raw.path}: {len(session.raw.headers)} columns, {session.n_rows} rows; mapping {source}.\n\n")
-    rows = [(mapping.columns[f.name], f.name, mapping.confidence.get(f.name, 1.0), mapping.method.get(f.name, "exact"))
+def _describe(draft: MappingDraft, profile: MappingProfile, out: TextIO, args: argparse.Namespace) -> None:
+    import shlex
+
+    mapping = draft.mapping
+    template = draft.template
+    if mapping.origin == "profile":
+        source = (f"the profile '{mapping.profile_name}' from {mapping.profile_file}" if mapping.profile_file
+                  else f"your saved profile '{mapping.profile_name}'")
+    else:
+        source = "suggested"
+    n_rows = draft.raw.n_rows
+    out.write(f"{draft.raw.path}: {len(draft.raw.headers)} columns, {n_rows} row{'s' if n_rows != 1 else ''}; "
+              f"mapping {source}.\n\n")
+    rows = [(mapping.columns[f.name], f.name, mapping.needs_check(f.name), mapping.reason(f.name))
             for f in template.fields if mapping.columns.get(f.name) is not None]
     width = max((len(repr(r[0])) for r in rows), default=10)
     out.write("Columns:\n")
-    for src, name, conf, method in rows:
-        flag = "  CHECK" if conf < SURE and method not in ("user", "profile") else ""
-        out.write(f"  {src!r:<{width}} -> {name:<31} {conf:>4.0%}  {METHOD_TITLES.get(method, method)}{flag}\n")
+    for src, name, check, why in rows:
+        out.write(f"  {src!r:<{width}} -> {name:<31} {why}{'  CHECK' if check else ''}\n")
     for name, others in mapping.conflicts.items():
         if others:
             listed = ", ".join(repr(o) for o in others)
             out.write(f"  also like {name}: {listed} (not used)\n")
-    unmapped = [h for h in session.raw.headers if h and h not in mapping.sources]
-    if unmapped:
-        out.write("Not mapped: " + ", ".join(repr(h) for h in unmapped) + "\n")
-    missing = [f.name for f in template.fields if f.mandatory and mapping.columns.get(f.name) is None]
+    suggestions = draft.suggestions()
+    if suggestions:
+        out.write("Not mapped:\n")
+        for s in suggestions:
+            if s.field is None:
+                out.write(f"  {s.column!r}: nothing in the template looks like it\n")
+            elif s.taken_by:
+                out.write(f"  {s.column!r}: looks like {s.field} ({s.reason}), which {s.taken_by!r} feeds now\n")
+            else:
+                out.write(f"  {s.column!r}: probably {s.field} ({s.reason}): --set {shlex.quote(s.field + '=' + s.column)}\n")
+    missing = draft.missing_required()
     if missing:
         out.write("Mandatory fields with no column: " + ", ".join(missing) + "\n")
+    to_confirm = draft.uncertain()
+    if draft.pending():
+        rest = repeat_options(args)
+        out.write(f"\n{draft.pending()} suggestion(s) to check ({len(to_confirm)} match(es) marked CHECK). Take them all with: "
+                  f"register-desktop map {shlex.quote(args.file)}{' ' + rest if rest else ''} --accept-all --save\n")
     for note in mapping.notes:
         out.write(f"Note: {note}\n")
     if profile.values:

@@ -9,8 +9,9 @@ it into a number and lose digits (all digits with a leading zero, or more than 1
 
 The export is refused while any row has an error, unless ``allow_errors``: then only the rows
 without errors are written, and the others go to a separate error report in the shape of
-Register's own errors file (the 51 columns, then ``Validation results`` and ``Errors``), which
-can be corrected and checked again as it is.
+Register's own errors file (the 51 columns, then ``Validation results`` and ``Errors``, with
+Register's CSV-page wording of each message where Register has one), which can be corrected and
+checked again as it is.
 """
 
 from __future__ import annotations
@@ -143,10 +144,16 @@ def _error_report(session: ImportSession, names: list[str], cols: list[np.ndarra
                   file_errors: bool) -> bytes:
     frame = session.findings.frame
     errors = frame[frame["severity"] == "error"].sort_values("row", kind="stable")  # info notes can be millions
+    wording = session.pack.csv_wording
     by_row: dict[int, list[str]] = {}
-    for row, name, message in zip(errors["row"].tolist(), errors["field"].tolist(), errors["message"].tolist(), strict=True):
-        text = f"{name}: {message}" if isinstance(name, str) and name else str(message)
-        by_row.setdefault(int(row), []).append(text)
+    for row, name, message, register in zip(errors["row"].tolist(), errors["field"].tolist(), errors["message"].tolist(),
+                                            errors["register_message"].tolist(), strict=True):
+        if isinstance(register, str) and register:
+            text = wording(register)  # Register's own words, as its CSV page writes them in its errors file
+        else:  # a problem Register does not word (it would drop the value silently, say): the app's words
+            text = f"{name}: {message}" if isinstance(name, str) and name else str(message)
+        if text not in by_row.setdefault(int(row), []):
+            by_row[int(row)].append(text)
     rows = []
     file_level = by_row.pop(-1, [])
     positions = range(session.n_rows) if file_errors else np.flatnonzero(invalid)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from desktop.core import register_words
 from desktop.core.errors import FileReadError
 
 
@@ -72,6 +73,11 @@ class RawTable:
     damage: list[Damage] = field(default_factory=list)
     extra_cells: list[tuple[int, int]] = field(default_factory=list)  # (row position, cells past the last header)
     notes: list[str] = field(default_factory=list)
+    # what Register's own upload page would see, which the cleaning above hides (core/register_page.py):
+    trimmed: dict[int, Trimmed] = field(default_factory=dict)  # source column -> its cells that had surrounding spaces
+    raw_headers: list[str] = field(default_factory=list)  # the header cells as written, before trimming
+    first_record_fields: int | None = None  # CSV: fields in the record right after the header
+    utf8_size: int | None = None  # CSV: bytes once converted to UTF-8 with LF line ends
 
     @property
     def n_rows(self) -> int:
@@ -79,6 +85,38 @@ class RawTable:
 
     def column(self, header: str) -> np.ndarray:
         return self.columns[self.headers.index(header)]
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """Cells of one column that trimming changed and left non-blank: their row positions and their
+    text as read (guard apostrophe and spaces included). Register never trims a cell."""
+
+    positions: np.ndarray
+    values: list[str]
+
+
+def _trimmed(before: list[str], after: list[str]) -> tuple[list[int], list[str]]:
+    """(positions, before) of the cells ``str.strip`` changed and left non-blank.
+
+    ``str.strip`` returns the very same object when there is nothing to strip, so a column with
+    no such cell costs one list comparison (identity first, in C) and nothing else.
+    """
+    if before == after:
+        return [], []
+    hits = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a is not b and b]
+    return hits, [before[i] for i in hits]
+
+
+def _note_trimmed(table: RawTable, c: int, positions: list[int], values: list[str]) -> None:
+    if not positions:
+        return
+    old = table.trimmed.get(c)
+    if old is not None:  # a second pass (after a guard apostrophe): the first text read wins
+        merged = dict(zip(positions, values, strict=True))
+        merged.update(zip(old.positions.tolist(), old.values, strict=True))
+        positions, values = sorted(merged), [merged[i] for i in sorted(merged)]
+    table.trimmed[c] = Trimmed(np.asarray(positions, dtype=np.int64), values)
 
 
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[eE][+]\d+")
@@ -139,7 +177,7 @@ def read_table(path: str | Path, sheet: str | None = None, limits: Limits = DEFA
     if path.is_dir():
         raise FileReadError(f"{path} is a folder, not a spreadsheet file.")
     if size == 0:
-        raise FileReadError(f"{path.name} is empty.")
+        raise FileReadError(f"{path.name} is empty.", register_message=register_words.EMPTY)
     if size > limits.max_file_bytes:
         raise FileReadError(
             f"{path.name} is {size / 1048576:.0f} MB; the largest file this app reads is "
@@ -261,6 +299,7 @@ _CHUNK = 65_536  # records parsed per step: bounded memory for hostile files, C-
 
 def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     text, encoding = decode_bytes(data)
+    utf8_size = _utf8_size(data, text, encoding)
     del data
     if "\x00" in text:
         raise FileReadError("The file holds NUL bytes: it is not a plain CSV file. Re-save it from your spreadsheet program as CSV.")
@@ -270,6 +309,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     records: list[list[str]] = []
     numbers: list[int] = []
     header: list[str] | None = None
+    written_header: list[str] = []  # the header record as written (with any blank tail)
     header_row = 0
     parsed = 0
     lines = _LineTracker(reader)  # without a quote no record can span lines: the reader alone is faster
@@ -285,6 +325,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
             del chunk, keep
             if header is None and kept:
                 header, header_row = kept[0], kept_numbers[0]
+                written_header = header
                 if len(header) > limits.max_columns:
                     header = _without_blank_tail(header)
                 if len(header) > limits.max_columns:
@@ -300,8 +341,10 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
             raise FileReadError(
                 f"A cell of {start} runs past line {reader.line_num:,}: more than {csv.field_size_limit():,} characters, "
                 f"and the most this app reads in one cell is {limits.max_cell_chars:,}. An unbalanced quote (\") that opens "
-                "there runs the rest of the file into one cell: remove it or close it, then save again.") from None
-        raise FileReadError(f"The CSV file cannot be parsed at {start}: {exc}. Check for unbalanced quotes.") from None
+                "there runs the rest of the file into one cell: remove it or close it, then save again.",
+                register_message=register_words.NOT_CSV) from None
+        raise FileReadError(f"The CSV file cannot be parsed at {start}: {exc}. Check for unbalanced quotes.",
+                            register_message=register_words.NOT_CSV) from None
     if header is not None:
         _check_quotes(text, lines, delimiter, header)
     del text, reader  # the reader's buffer holds a copy of the text (4 bytes a character)
@@ -309,6 +352,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
         raise FileReadError(f"{path.name} has no header row and no data.")
     headers = [clean_text(h) for h in header]
     width = len(headers)
+    first_fields = len(records[0]) if records and numbers[0] == header_row + 1 else None
     extra: list[tuple[int, int]] = []
     if any(n != width for n in set(map(len, records))):
         extra = [(i, len(r) - width) for i, r in enumerate(records) if len(r) > width and any(c.strip() for c in r[width:])]
@@ -317,7 +361,8 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     grid = _grid(records, width)
     del records
     table = RawTable(path=path, format="csv", headers=headers, columns=[], source_rows=np.asarray(numbers, dtype=np.int64),
-                     header_row=header_row, encoding=encoding, delimiter=delimiter, extra_cells=extra)
+                     header_row=header_row, encoding=encoding, delimiter=delimiter, extra_cells=extra,
+                     raw_headers=written_header, first_record_fields=first_fields, utf8_size=utf8_size)
     table.columns = [_clean_column(grid[:, c].tolist(), table, c, limits) for c in range(width)]
     return table
 
@@ -363,7 +408,17 @@ def _check_quotes(text: str, lines: _LineTracker, delimiter: str, header: list[s
             else:
                 where = f"is not closed until line {last:,}: {n:,} lines were read as one cell"
             raise FileReadError(f"Row {number:,} (line {first:,}) opens a quote (\") in column '{name}' that {where}. "
-                                "Remove that quote or close it, then save the file again.")
+                                "Remove that quote or close it, then save the file again.",
+                                register_message=register_words.NOT_CSV)
+
+
+def _utf8_size(data: bytes, text: str, encoding: str) -> int:
+    """The file's size as Register measures it: converted to UTF-8 (a UTF-8 BOM stays), CRLF as LF."""
+    if encoding in ("UTF-8", "UTF-8 with BOM"):
+        return len(data) - data.count(b"\r\n")
+    step = 1 << 20  # a slice at a time: a large legacy file is not encoded twice in memory
+    size = sum(len(text[i:i + step].encode("utf-8", "surrogatepass")) for i in range(0, len(text), step))
+    return size - text.count("\r\n")
 
 
 def _without_blank_tail(header: list[str]) -> list[str]:
@@ -394,10 +449,13 @@ def _clean_column(values: list[str], table: RawTable, c: int, limits: Limits, *,
     path, never let a cell skip a check.
     """
     if not stripped:
-        values = list(map(str.strip, values))
+        raw, values = values, list(map(str.strip, values))
+        _note_trimmed(table, c, *_trimmed(raw, values))
     joined = "\x00".join(values)
     if joined.startswith("'") or "\x00'" in joined:
-        values = [v[1:].strip() if v.startswith("'") else v for v in values]
+        guarded = [v[1:] if v.startswith("'") else v for v in values]
+        values = list(map(str.strip, guarded))
+        _note_trimmed(table, c, *_trimmed(guarded, values))
         joined = "\x00".join(values)
     if len(joined) > limits.max_cell_chars:
         for i, v in enumerate(values):
@@ -519,17 +577,23 @@ def _table_from_rows(path: Path, kind: str, rows: list[list[Any]], start: tuple[
     text = np.empty_like(grid)
     filled = np.zeros(grid.shape, dtype=bool)
     converted = np.zeros(full, dtype=bool)
+    trimmed: dict[int, tuple[list[int], list[str]]] = {}  # column -> (sheet rows, text) of cells with spaces around
     for c in range(full):
         values = grid[:, c].tolist()
         if not set(map(type, values)) <= {str}:
             values = list(map(_cell_text, values))
             converted[c] = True
-        text[:, c] = list(map(str.strip, values))
+        stripped = list(map(str.strip, values))
+        rows_hit, texts = _trimmed(values, stripped)
+        if rows_hit:
+            trimmed[c] = (rows_hit, texts)
+        text[:, c] = stripped
         filled[:, c] = text[:, c] != ""
     used = np.flatnonzero(filled.any(axis=1))
     if used.size == 0:
         raise FileReadError(f"{path.name} has no header row and no data.")
     first = int(used[0])
+    raw_header = [_cell_text(v) for v in grid[first].tolist()]
     header = [clean_text(v) for v in text[first].tolist()]
     while header and not header[-1]:
         header.pop()
@@ -553,6 +617,12 @@ def _table_from_rows(path: Path, kind: str, rows: list[list[Any]], start: tuple[
     del grid, filled
     table = RawTable(path=path, format=kind, headers=header, columns=[],
                      source_rows=(data + start[0] + 1).astype(np.int64), header_row=start[0] + first + 1,
-                     damage=damage, extra_cells=extra)
+                     damage=damage, extra_cells=extra, raw_headers=raw_header[:width])
+    for c, (sheet_rows, values) in trimmed.items():
+        if c < width:  # sheet row -> data position (header and blank rows have none)
+            wanted = np.asarray(sheet_rows, dtype=np.int64)
+            at = np.searchsorted(data, wanted)
+            ok = (at < len(data)) & (data[np.minimum(at, max(len(data) - 1, 0))] == wanted) if len(data) else at < 0
+            _note_trimmed(table, c, at[ok].tolist(), [v for v, k in zip(values, ok.tolist(), strict=True) if k])
     table.columns = [_clean_column(text[data, c].tolist(), table, c, limits, stripped=True) for c in range(width)]
     return table

@@ -15,16 +15,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from desktop.core.draft import MappingDraft, suggestion_record
 from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
-from desktop.core.mapping import Mapping, apply_mapping, exact_mapping, header_findings, suggest_mapping
-from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore, choose_mapping
+from desktop.core.mapping import (
+    ColumnSuggester,
+    ColumnSuggestion,
+    Mapping,
+    apply_mapping,
+    header_findings,
+    hints_from,
+)
+from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore
 from desktop.core.progress import CancelToken, Progress, no_progress
 from desktop.core.reference import current_code_lists
+from desktop.core.register_page import app_findings, is_template_shaped, register_page_findings
 from desktop.core.values import CODE as VALUE_MAPPED
-from desktop.core.values import KINDS, ValueMapper, ValueOptions, ValueRow, split_pieces
+from desktop.core.values import KINDS, ValueMapper, ValueOptions
 from desktop.validation.codelists import CodeLists
 from desktop.validation.engine import Columns, RuleContext, RulePack
-from desktop.validation.findings import Finding, Findings, FindingSink, Severity
+from desktop.validation.findings import Finding, Findings, FindingSink, Severity, fold_dependents
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
@@ -33,7 +42,10 @@ from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 CHUNK = 20_000
 
 #: static findings about a cell that an edit of that cell makes obsolete
-CLEARED_ON_EDIT = ("cell.excel_damage", VALUE_MAPPED)
+CLEARED_ON_EDIT = ("cell.excel_damage", VALUE_MAPPED, "cell.untrimmed")
+
+#: findings that explain every other finding on their cell (one root cause per cell, issue 15)
+ROOT_CAUSES = frozenset({"cell.excel_damage"})
 
 @dataclass
 class ImportSession:
@@ -48,6 +60,13 @@ class ImportSession:
     rule_findings: Findings = field(default_factory=Findings.empty)
     value_options: ValueOptions = field(default_factory=ValueOptions.off)  # the value mapping in force
     profile: MappingProfile | None = None  # the mapping profile used, if any
+    #: also report the file as Register's own upload page reads it (core/register_page.py):
+    #: None = when the file is in Register's template shape
+    as_uploaded: bool | None = None
+    _page: tuple[Any, Findings] | None = field(default=None, repr=False, compare=False)
+    suggester: ColumnSuggester | None = field(default=None, repr=False)  # what unused columns probably hold
+    suggestions: list[ColumnSuggestion] = field(default_factory=list, repr=False)  # for the columns unused now
+    _shown: tuple[Findings, Findings, Findings, Findings] | None = field(default=None, init=False, repr=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -67,18 +86,20 @@ class ImportSession:
         value_options: ValueOptions | None = None,
         profiles: ProfileStore | None = None,
         auto_profile: bool = True,
+        as_uploaded: bool | None = None,
     ) -> ImportSession:
         """Read a file and map it: ``mapping`` if given, else ``profile``, else a saved profile made
         for exactly these headers (``auto_profile``), else the suggested mapping.
 
         Values are mapped (``ValueOptions``) when ``map_values`` is True, or, when it is None,
         whenever the headers are not the template's own: a file in Register's template is
-        checked exactly as Register would read it.
+        checked exactly as Register would read it (and, ``as_uploaded``, as its upload page would).
         """
         raw = read_table(path, sheet=sheet, limits=limits)
         return cls.from_raw(raw, mapping=mapping, today=today, template_version=template_version,
                             code_lists=code_lists, validate=validate, profile=profile, map_values=map_values,
-                            value_options=value_options, profiles=profiles, auto_profile=auto_profile)
+                            value_options=value_options, profiles=profiles, auto_profile=auto_profile,
+                            as_uploaded=as_uploaded)
 
     @classmethod
     def from_raw(
@@ -95,27 +116,32 @@ class ImportSession:
         value_options: ValueOptions | None = None,
         profiles: ProfileStore | None = None,
         auto_profile: bool = True,
+        as_uploaded: bool | None = None,
     ) -> ImportSession:
-        template = load_template(template_version)
         lists = code_lists or current_code_lists(template_version)  # refreshed from Register, else bundled
-        chosen_profile = None
-        if mapping is None:
-            exact = exact_mapping(raw.headers, template)
-            if all(exact.columns.values()):  # every template column present: nothing to suggest
-                choice = choose_mapping(raw.headers, lambda: exact, template, profile=profile, store=profiles,
-                                        auto_profile=auto_profile)
-            else:
-                choice = choose_mapping(raw.headers, lambda: suggest_mapping(raw, template, lists), template,
-                                        profile=profile, store=profiles, auto_profile=auto_profile)
-            mapping, chosen_profile = choice.mapping, choice.profile
-            if value_options is None and choice.value_options is not None and map_values is not False:
-                value_options = choice.value_options
+        if mapping is None:  # the draft decides, as the Map step and ``map`` do
+            draft = MappingDraft.start(raw, template_version=template_version, code_lists=lists, today=today,
+                                       profile=profile, profiles=profiles, auto_profile=auto_profile,
+                                       map_values=map_values, value_options=value_options)
+            return cls.from_draft(draft, validate=validate)
         if value_options is None:
-            wanted = (not mapping.is_template_exact) if map_values is None else map_values
-            value_options = ValueOptions() if wanted else ValueOptions.off()
+            from desktop.core.draft import default_options
+
+            value_options = default_options(mapping, map_values)
+        template = load_template(template_version)
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
-                      mapping=mapping, columns=Columns({}, raw.n_rows), today=today,
-                      value_options=value_options, profile=chosen_profile)
+                      mapping=mapping, columns=Columns({}, raw.n_rows), today=today, value_options=value_options,
+                      as_uploaded=as_uploaded)
+        session.apply_mapping(session.mapping, validate=validate)
+        return session
+
+    @classmethod
+    def from_draft(cls, draft: MappingDraft, *, validate: bool = True, as_uploaded: bool | None = None) -> ImportSession:
+        """The session for what the Map step (or ``map --set``) decided."""
+        session = cls(raw=draft.raw, template=draft.template, code_lists=draft.code_lists,
+                      pack=get_pack(draft.template.version), mapping=draft.mapping,
+                      columns=Columns({}, draft.raw.n_rows), today=draft.today, value_options=draft.options,
+                      profile=draft.profile, suggester=draft.suggester, as_uploaded=as_uploaded)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
@@ -125,6 +151,9 @@ class ImportSession:
         if value_options is not None:
             self.value_options = value_options
         columns = apply_mapping(self.raw, mapping, self.template)
+        if self.suggester is None:
+            self.suggester = ColumnSuggester(self.raw, self.template, self.code_lists)
+        self.suggestions = self.suggester.suggest(mapping)
         value_findings = Findings.empty()
         if self.value_options.any_enabled:
             columns, value_findings = self.value_mapper().apply(columns)
@@ -134,61 +163,9 @@ class ImportSession:
         if validate:
             self.validate()
 
-    # ------------------------------------------------------------------ value mapping (for the window)
+    # ------------------------------------------------------------------ value mapping
     def value_mapper(self) -> ValueMapper:
         return ValueMapper(self.template, self.code_lists, self.value_options, self.today)
-
-    def value_rows(self, field_name: str) -> list[ValueRow]:
-        """Distinct values of the column mapped to ``field_name``, with counts and what each becomes."""
-        source = self.mapping.columns.get(field_name)
-        if source is None or source not in self.raw.headers:
-            return []
-        return self.value_mapper().value_rows(field_name, self.raw.column(source).tolist())
-
-    def set_user_value(self, field_name: str, source_value: str, code: str | None, *, validate: bool = True) -> None:
-        """The user's choice for one source value of a field (``None`` forgets it); maps again."""
-        if field_name not in self.template:
-            raise KeyError(field_name)
-        options = self.value_options.with_user_value(field_name, source_value, code)
-        if "user" in options.disabled:
-            options = ValueOptions(disabled=options.disabled - {"user"}, user_maps=options.user_maps)
-        self.apply_mapping(self.mapping, validate=validate, value_options=options)
-
-    def to_profile(self, name: str, description: str = "") -> MappingProfile:
-        """The mapping and value map in force, as a profile to save or share."""
-        return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
-                                           description=description)
-
-    def suggested_profile(self, name: str, description: str = "", limit: int = 500) -> MappingProfile:
-        """A profile to review: the mapping, plus for every code field each distinct source value that
-        is not a code with the code it would become (``None`` where we cannot tell: fill it in)."""
-        mapper = ValueMapper(self.template, self.code_lists, ValueOptions(user_maps=self.value_options.user_maps,
-                                                                          disabled=frozenset({"split"})), self.today)
-        values: dict[str, dict[str, str | None]] = {}
-        for f in self.template.fields:
-            source = self.mapping.columns.get(f.name)
-            code_list = mapper.code_list(f.name)
-            if source is None or code_list is None or source not in self.raw.headers:
-                continue
-            distinct: dict[str, None] = {}
-            for v in self.raw.column(source).tolist():
-                if f.code_list == "disability" and v and v not in code_list.codes and mapper.change(f.name, v) is None:
-                    for piece in split_pieces(v):
-                        distinct.setdefault(piece)
-                else:
-                    distinct.setdefault(v)
-            entries: dict[str, str | None] = {}
-            for v in distinct:
-                if not v or v in code_list.codes:
-                    continue
-                change = mapper.change(f.name, v)
-                entries[v] = change.after if change is not None else None
-                if len(entries) >= limit:
-                    break
-            if entries:
-                values[f.name] = entries
-        return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.value_options,
-                                           values=values, description=description)
 
     def value_change_groups(self) -> list[dict[str, Any]]:
         """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
@@ -208,8 +185,30 @@ class ImportSession:
         changed = f[f["code"] == VALUE_MAPPED]
         return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
 
+    # ------------------------------------------------------------------ the file as Register's page reads it
+    @property
+    def template_shaped(self) -> bool:
+        """The file is Register's template filled in, so it may well be uploaded on Register's page as it is."""
+        return is_template_shaped(self.raw.headers, self.template)
+
+    @property
+    def reads_as_uploaded(self) -> bool:
+        return self.template_shaped if self.as_uploaded is None else self.as_uploaded
+
+    def register_page_findings(self) -> Findings:
+        """What Register's upload page would refuse in the file as it stands (empty when not asked for:
+        ``as_uploaded``). The app's own export and upload repair all of it; see core/register_page.py."""
+        if not self.reads_as_uploaded:
+            return Findings.empty()
+        key = (id(self.mapping), self.today)  # the file does not change; the mapping and today may
+        if self._page is None or self._page[0] != key:
+            self._page = (key, register_page_findings(self.raw, self.mapping, self.template, self.pack,
+                                                      self.code_lists, self.today))
+        return self._page[1]
+
     def _load_findings(self) -> Findings:
-        items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template))
+        items: list[Finding] = list(header_findings(self.raw, self.mapping, self.template, self.suggestions))
+        items.extend(app_findings(self.raw, self.mapping, self.template, template_shaped=self.reads_as_uploaded))
         for note in self.raw.notes:  # what the reader decided on the user's behalf (e.g. a CSV named .xlsx)
             items.append(Finding(code="file.note", severity=Severity.INFO, message=note))
         by_source = {src: name for name, src in self.mapping.columns.items() if src is not None}
@@ -267,7 +266,25 @@ class ImportSession:
 
     @property
     def findings(self) -> Findings:
-        return Findings.concat([self.static, self.rule_findings])
+        """Every finding, one root cause per cell, rows' problems on a field with no column naming the
+        unused column that probably holds it."""
+        return self._present()[0]
+
+    @property
+    def folded_findings(self) -> Findings:
+        """Findings left out of ``findings`` because another finding on their cell explains them."""
+        return self._present()[1]
+
+    def _present(self) -> tuple[Findings, Findings]:
+        shown = self._shown
+        if shown is not None and shown[0] is self.static and shown[1] is self.rule_findings:
+            return shown[2], shown[3]
+        kept, folded = fold_dependents(Findings.concat([self.static, self.rule_findings]), ROOT_CAUSES)
+        hints = hints_from(self.suggestions)
+        if hints and len(kept):
+            kept = _with_hints(kept, hints, self.template)
+        self._shown = (self.static, self.rule_findings, kept, folded)
+        return kept, folded
 
     def edit_cell(self, row: int, field_name: str, value: str) -> list[Finding]:
         """Change one cell (trimmed) and revalidate its row; returns the row's findings."""
@@ -351,6 +368,15 @@ class ImportSession:
         if not list_changes:
             frame = findings.frame
             findings = Findings(frame[frame["code"] != VALUE_MAPPED].reset_index(drop=True))
+        summary = self.summary()
+        page = self.register_page_findings()
+        if len(page):
+            # Register's own file checks come first, in its order; then the app's; cells by row
+            first = page.file_level()
+            findings = Findings.concat([first, findings, page.without_rows([-1]) if len(first) else page])
+            summary["errors"] += page.error_count
+            summary["warnings"] += page.warning_count
+            summary["rows_with_errors"] = int(findings.invalid_row_mask(self.n_rows).sum())
         return {
             "file": str(self.raw.path),
             "sheet": self.raw.sheet,
@@ -362,7 +388,27 @@ class ImportSession:
             "mapping_details": {**self.mapping.details(self.template),
                                 "values_mapped": sorted(set(KINDS) - self.value_options.disabled),
                                 "value_changes": self.value_change_counts()},
-            "findings": findings.sorted().records(self.source_rows),
+            "findings": findings.sorted().records(self.source_rows, self.pack.csv_wording),
             "value_changes": self.value_change_groups(),
-            "summary": self.summary(),
+            # the file as Register's own upload page reads it: checked? and how many of the errors are its own
+            "as_uploaded": {"checked": self.reads_as_uploaded, "errors": page.error_count},
+            "summary": summary,
+            "suggestions": [suggestion_record(s) for s in self.suggestions if s.field is not None],
+            "folded_findings": self.folded_findings.sorted().records(self.source_rows, self.pack.csv_wording),
         }
+
+
+def _with_hints(findings: Findings, hints: dict[str, ColumnSuggestion], template: Template) -> Findings:
+    """Problems on a field no column feeds name the unused column that probably holds it."""
+    frame = findings.frame
+    on_rows = (frame["row"] >= 0).to_numpy() & frame["field"].isin(list(hints)).to_numpy()
+    if not on_rows.any():
+        return findings
+    messages = frame["message"].to_numpy(dtype=object).copy()
+    fields = frame["field"].to_numpy(dtype=object)
+    for name, s in hints.items():
+        mask = on_rows & (fields == name)
+        if mask.any():
+            note = f" The column '{s.column}' probably holds it but is not mapped to {template.field(name).label}."
+            messages[mask] = messages[mask] + note
+    return Findings(frame.assign(message=messages))

@@ -47,9 +47,10 @@ from typing_extensions import override
 
 from desktop import __version__
 from desktop.core.config import AppConfig, load_config
+from desktop.core.draft import MappingDraft
 from desktop.core.errors import UserFacingError
 from desktop.core.mapping import Mapping
-from desktop.core.profiles import MappingProfile, ProfileStore
+from desktop.core.profiles import ProfileStore
 from desktop.core.progress import CancelToken, Progress
 from desktop.core.samples import sample_path
 from desktop.core.secrets import CredentialStore
@@ -152,7 +153,6 @@ class MainWindow(QMainWindow):
         self.session: ImportSession | None = None
         self.model: FrameTableModel | None = None
         self.current_file: Path | None = None
-        self.options = ValueOptions()  # the value mapping in force
         self._pending_edits: dict[tuple[int, str], str] = {}
         self._pending_mapping: Mapping | None = None
         self._pending_options: ValueOptions | None = None
@@ -512,14 +512,15 @@ class MainWindow(QMainWindow):
         self.current_file = path
         self.open_page.set_recent(self.ui_state.add_recent(path))
         self._refresh_recent_menu()
-        mapping = self._pending_mapping or loaded.mapping
-        self.options = self._pending_options or loaded.options
-        self.mapping_page.set_source(loaded.raw, loaded.samples, mapping, self.options,
-                                     loaded.profile.name if loaded.profile else None)
+        if self._pending_mapping is not None:  # recovery: the mapping the user had made
+            loaded.draft = MappingDraft(loaded.raw, self._pending_mapping, self._pending_options or loaded.options,
+                                        template=self.template, code_lists=self.code_lists, today=self._today_fixed,
+                                        profile=loaded.profile)
+        self.mapping_page.set_draft(loaded.draft, loaded.samples)
         self._dirty = False
         if self._pending_mapping is not None:  # recovery: straight on to validation with the saved mapping
             self._pending_mapping = self._pending_options = None
-            self._start_prepare(mapping, self.options, self._pending_edits)
+            self._start_prepare(loaded.mapping, loaded.options, self._pending_edits)
             self._pending_edits = {}
         else:
             self.go_to(MAP)
@@ -578,12 +579,12 @@ class MainWindow(QMainWindow):
     def accept_mapping(self) -> None:
         if self.loaded is None or self._refuse_while_uploading("change the mapping"):
             return
-        mapping = self.mapping_page.mapping()
-        options = self.mapping_page.options()
+        draft = self.loaded.draft
+        mapping, options = draft.mapping, draft.options
         edits = self.model.edited_cells() if self.model is not None else {}
-        if mapping.columns != self.loaded.mapping.columns or options != self.loaded.options:
+        first = draft.history()[0][0]
+        if mapping.columns != first.mapping.columns or options != first.options:
             self._dirty = True
-        self.options = options
         self._start_prepare(mapping, options, edits)
 
     def _start_prepare(self, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str]) -> None:
@@ -623,8 +624,7 @@ class MainWindow(QMainWindow):
         if self.loaded is None:
             return
         try:
-            profile = MappingProfile.from_mapping(name, self.mapping_page.mapping(), self.loaded.raw.headers,
-                                                  options=self.mapping_page.options())
+            profile = self.loaded.draft.to_profile(name)
             path = ProfileStore().save(profile)
         except UserFacingError as exc:
             self.show_error(exc)
@@ -984,10 +984,13 @@ class MainWindow(QMainWindow):
     def snapshot(self) -> autosave.Snapshot | None:
         if self.current_file is None or self.loaded is None:
             return None
-        mapping = self.session.mapping if self.session is not None else self.mapping_page.mapping()
+        if self.session is not None:  # what the grid shows (the Map step may hold changes not applied yet)
+            mapping, options = self.session.mapping, self.session.value_options
+        else:
+            mapping, options = self.loaded.mapping, self.loaded.options
         edits = self.model.edited_cells() if self.model is not None else {}
         return autosave.Snapshot(file=self.current_file, sheet=self.loaded.raw.sheet, mapping=mapping,
-                                 options=self.options, edits=edits)
+                                 options=options, edits=edits)
 
     def autosave_now(self) -> Path | None:
         self._autosave_timer.stop()

@@ -1,7 +1,8 @@
 """The window's long-running steps as plain ``fn(progress, token)`` functions (Qt-free).
 
-They drive the same core the command line does: ``ImportSession.from_raw`` chooses a saved
-profile or suggests a mapping and value mapping; ``prepare`` builds the session the grid shows;
+They drive the same core the command line does: ``MappingDraft.start`` chooses a saved profile
+or suggests a mapping and value mapping (the Map step then changes the draft); ``prepare``
+builds the session the grid shows;
 the export is the core's ``export_register_csv``. Everything here runs in a ``Job``, a test or
 the benchmark alike.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop.core.draft import MappingDraft
 from desktop.core.export import ExportResult, export_register_csv
 from desktop.core.loading import RawTable, read_table
 from desktop.core.mapping import Mapping
@@ -44,10 +46,20 @@ def reference_lists(version: str) -> CodeLists:
 @dataclass
 class Loaded:
     raw: RawTable
-    mapping: Mapping  # a saved profile's, or the suggested one
-    options: ValueOptions  # the value mapping that goes with it
-    profile: MappingProfile | None
+    draft: MappingDraft  # the mapping being decided: a saved profile's, or the suggested one, then the user's
     samples: dict[str, list[str]]  # source header -> first few distinct values
+
+    @property
+    def mapping(self) -> Mapping:
+        return self.draft.mapping
+
+    @property
+    def options(self) -> ValueOptions:
+        return self.draft.options
+
+    @property
+    def profile(self) -> MappingProfile | None:
+        return self.draft.profile
 
 
 def sample_values(raw: RawTable, limit: int = 3, scan: int = 2000) -> dict[str, list[str]]:
@@ -69,10 +81,11 @@ def load(path: Path, sheet: str | None, today: dt.date | None = None,
         progress(0, 0)  # reading has no steps to report: an indeterminate bar
         raw = read_table(path, sheet=sheet)
         token.raise_if_cancelled()
-        # the session chooses exactly as `check` does: a profile made for these headers, else a suggestion
-        chosen = ImportSession.from_raw(raw, today=today, validate=False, code_lists=code_lists)
-        return Loaded(raw=raw, mapping=chosen.mapping, options=chosen.value_options, profile=chosen.profile,
-                      samples=sample_values(raw))
+        # the draft chooses exactly as `check` does: a profile made for these headers, else a suggestion
+        draft = MappingDraft.start(raw, today=today, code_lists=code_lists)
+        token.raise_if_cancelled()
+        draft.suggestions()  # what unused columns look like: worked out here, off the window's thread
+        return Loaded(raw=raw, draft=draft, samples=sample_values(raw))
 
     return run
 

@@ -237,6 +237,10 @@ class TableRule(Protocol):
         ...
 
 
+def same_wording(api_message: str) -> str:
+    return api_message
+
+
 @dataclass(frozen=True)
 class RulePack:
     """The rules of one Register template version, in Register's order of concerns."""
@@ -245,6 +249,8 @@ class RulePack:
     rules: tuple[Rule, ...]
     table_rules: tuple[TableRule, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
+    #: Register's CSV page wording of one of its API messages (``register_csv_message``)
+    csv_wording: Callable[[str], str] = same_wording
 
     def context(self, template: Template, code_lists: CodeLists, today: dt.date | None = None) -> RuleContext:
         return RuleContext(template=template, code_lists=code_lists, today=today or utc_today(), facts=self.facts)

@@ -2,6 +2,8 @@
 
 Stored as a DataFrame (``row``, ``field``, ``severity``, ``code``, ``message``,
 ``register_message``, ``value``); ``Finding`` objects are built only for the few shown at once.
+``register_message`` is Register's own message (its API's wording); reports add
+``register_csv_message``, the wording of Register's CSV upload page (``RulePack.csv_wording``).
 ``row`` is the frame position (-1 for file-level findings) and ``field`` is None for row- or
 file-level findings. Codes are the contract (``cell.*``, ``row.*``, ``header.*``, ``file.*``,
 ``api.*``); messages may change.
@@ -238,8 +240,13 @@ class Findings:
         f = f.sort_values(["row", "_s"], kind="stable").drop(columns="_s")
         return Findings(f.reset_index(drop=True))
 
-    def records(self, source_rows: np.ndarray | None = None) -> list[dict[str, Any]]:
-        """Plain dicts for JSON: ``row`` as the spreadsheet row number (None for file level)."""
+    def records(self, source_rows: np.ndarray | None = None,
+                csv_wording: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+        """Plain dicts for JSON: ``row`` as the spreadsheet row number (None for file level).
+
+        ``register_csv_message`` is what Register's CSV upload page says: ``csv_wording`` of the
+        API's ``register_message`` (the rule pack's; the same text when not given).
+        """
         frame_rows = self.frame["row"].to_numpy()
         shown: list[int | None] = frame_rows.tolist()
         if source_rows is not None and len(source_rows):
@@ -248,11 +255,70 @@ class Findings:
             shown = spreadsheet.tolist()
         for i in np.flatnonzero(frame_rows == NO_ROW).tolist():
             shown[i] = None
+        wording = _memo(csv_wording)
+        api = [_text_or_none(m) for m in self.frame["register_message"].to_numpy()]
+        page = [None if m is None else wording(m) for m in api]
         return [
             {"row": row, "field": _text_or_none(field), "severity": severity, "code": code, "message": message,
-             "register_message": _text_or_none(register_message), "value": _text_or_none(value)}
-            for row, (_, field, severity, code, message, register_message, value) in zip(shown, self._tuples(), strict=True)
+             "register_message": a, "register_csv_message": p, "value": _text_or_none(value)}
+            for row, (_, field, severity, code, message, _, value), a, p in zip(shown, self._tuples(), api, page, strict=True)
         ]
+
+
+def _memo(fn: Callable[[str], str] | None) -> Callable[[str], str]:
+    """``fn`` once per distinct text (a file's findings repeat a few dozen messages)."""
+    if fn is None:
+        return str
+    seen: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        hit = seen.get(text)
+        if hit is None:
+            hit = seen[text] = fn(text)
+        return hit
+    return once
+
+
+def fold_dependents(findings: Findings, roots: frozenset[str]) -> tuple[Findings, Findings]:
+    """One root cause per cell: findings on a cell that also carries a ``roots`` finding are folded
+    under it (a HESA ID Excel wrote as ``2.61149E+16`` is not also "11 characters long" and "not
+    a number"). Returns (what to show and count, what was folded); the root's message says how
+    many it explains."""
+    frame = findings.frame
+    if not len(frame):
+        return findings, Findings.empty()
+    codes = frame["code"].to_numpy(dtype=object)
+    is_root = np.isin(codes, list(roots))
+    if not is_root.any():
+        return findings, Findings.empty()
+    rows = frame["row"].to_numpy()
+    fields = frame["field"].to_numpy(dtype=object)
+    root_cells = {(int(r), f) for r, f in zip(rows[is_root], fields[is_root], strict=True) if f is not None and r >= 0}
+    if not root_cells:
+        return findings, Findings.empty()
+    candidates = np.flatnonzero(~is_root & np.isin(rows, [r for r, _ in root_cells]))
+    dependent = np.zeros(len(frame), dtype=bool)
+    per_cell: dict[tuple[int, str], int] = {}
+    for i in candidates.tolist():
+        cell = (int(rows[i]), fields[i])
+        if cell in root_cells:
+            dependent[i] = True
+            per_cell[cell] = per_cell.get(cell, 0) + 1
+    if not dependent.any():
+        return findings, Findings.empty()
+    kept = frame[~dependent].reset_index(drop=True)
+    messages = kept["message"].to_numpy(dtype=object).copy()
+    kept_codes = kept["code"].to_numpy(dtype=object)
+    kept_rows = kept["row"].to_numpy()
+    kept_fields = kept["field"].to_numpy(dtype=object)
+    for i in np.flatnonzero(np.isin(kept_codes, list(roots))).tolist():
+        n = per_cell.get((int(kept_rows[i]), kept_fields[i]), 0)
+        if n:
+            other = "problem" if n == 1 else f"{n} problems"
+            messages[i] = f"{messages[i]} The other {other} found in this cell come{'s' if n == 1 else ''} from this " \
+                          "and go{} away when it is fixed.".format("es" if n == 1 else "")
+    kept = kept.assign(message=messages)
+    return Findings(kept), Findings(frame[dependent].reset_index(drop=True))
 
 
 def _text_or_none(value: object) -> str | None:

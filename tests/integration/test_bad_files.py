@@ -213,11 +213,18 @@ def _wide_header(total: int) -> list[str]:
 def test_two_thousand_columns_are_read(tmp_path, capsys):
     headers = _wide_header(DEFAULT_LIMITS.max_columns)
     p = write_csv(tmp_path / "wide.csv", [{**valid_row(), "extra_0001": "note"}], headers=headers)
-    code, report, _ = check(capsys, p)
+    code, report, _ = check(capsys, p, "--no-as-uploaded")
     assert code == 0 and report["rows"] == 1
     unmapped = [f for f in report["findings"] if f["code"] == "header.unmapped"]
     assert len(unmapped) == DEFAULT_LIMITS.max_columns - len(TEMPLATE.names)
     assert all(f["severity"] == "warning" for f in unmapped)
+    # Register's own upload page refuses the extra columns: the file as it stands fails
+    code, report, _ = check(capsys, p)
+    assert code == 1 and report["findings"][0]["code"] == "file.register_columns"
+    message = report["findings"][0]["register_message"]
+    assert message.startswith("Your file’s column names need to match the CSV template. Your file has the following "
+                              "extra columns: 'extra_0000', 'extra_0001', ")
+    assert message.endswith(", 'extra_1947', and 'extra_1948'")
 
 
 def test_more_named_columns_than_the_limit_exit_2(tmp_path, capsys):
@@ -231,9 +238,12 @@ def test_thousands_of_trailing_empty_columns_are_ignored(tmp_path, capsys):
     tail = "," * 5000
     p = tmp_path / "trailing.csv"
     p.write_text("\r\n".join(line + tail for line in template_text(valid_row()).splitlines()) + "\r\n", encoding="utf-8")
-    code, report, _ = check(capsys, p)
+    code, report, _ = check(capsys, p, "--no-as-uploaded")
     assert code == 0 and report["rows"] == 1
     assert report["summary"]["warnings"] == 0
+    # Register's page reads those empty fields as columns without a header: its structure message
+    code, report, _ = check(capsys, p)
+    assert code == 1 and [f["code"] for f in report["findings"] if f["severity"] == "error"] == ["file.register_structure"]
 
 
 def test_trailing_empty_header_cells_with_data_under_them_are_extra_cells(tmp_path, capsys):

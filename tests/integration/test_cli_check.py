@@ -12,7 +12,7 @@ from desktop.core.samples import sample_path
 from tests.helpers import TEMPLATE, valid_row, write_csv
 
 JSON_KEYS = {"file", "sheet", "encoding", "template_version", "reference_data_version", "rows", "mapping", "findings", "summary"}
-FINDING_KEYS = {"row", "field", "severity", "code", "message", "register_message", "value"}
+FINDING_KEYS = {"row", "field", "severity", "code", "message", "register_message", "register_csv_message", "value"}
 
 
 def run_json(capsys, *args: str) -> tuple[int, dict]:
@@ -72,7 +72,7 @@ def test_text_and_csv_formats_and_out(tmp_path, capsys):
     p = write_csv(tmp_path / "f.csv", [valid_row(email="nope")])
     assert main(["check", str(p), "--today", "2026-11-28"]) == 1
     out = capsys.readouterr().out
-    assert "email" in out and "1 errors" in out
+    assert "email" in out and "1 error, 0 warnings; 1 of 1 row has errors" in out  # never "1 errors"
     out_file = tmp_path / "r.csv"
     assert main(["check", str(p), "--format", "csv", "--out", str(out_file)]) == 1
     assert out_file.read_text("utf-8").startswith("row,field,severity,code,message,register_message,value")

@@ -163,7 +163,8 @@ def test_allow_errors_writes_clean_rows_and_an_error_report(tmp_path, capsys):
     with (tmp_path / "r-errors.csv").open(encoding="utf-8", newline="") as fh:
         errors = list(csv.DictReader(fh))
     assert len(errors) == 1 and errors[0]["last_name"] == "Ní Bhriain"
-    assert errors[0]["Validation results"] == "Row 3: 1 error found" and errors[0]["Errors"].startswith("email:")
+    assert errors[0]["Validation results"] == "Row 3: 1 error found" and errors[0]["Errors"] == (
+        "email Enter an email address in the correct format, like name@example.com")  # Register's own words
     code, report = check_json(capsys, tmp_path / "r-errors.csv")  # fix it and check again as it is
     assert code == 1 and {f["code"] for f in report["findings"]} == {"cell.email_format"}
 
@@ -249,7 +250,7 @@ def test_a_saved_profile_maps_next_weeks_file_automatically(tmp_path, capsys):
     assert code == 0
     assert report["mapping_details"]["origin"] == "profile" and report["mapping_details"]["profile"] == "SITS weekly"
     assert main(["check", str(next_week), "--today", "2026-11-28"]) == 0
-    assert "the saved profile 'SITS weekly'" in capsys.readouterr().out
+    assert "your saved profile 'SITS weekly' (made for files with these headers)" in capsys.readouterr().out
     code, report = check_json(capsys, next_week, "--no-saved-profiles")
     assert report["mapping_details"]["origin"] == "suggested"
 
@@ -300,10 +301,15 @@ def test_editing_a_mapped_cell_drops_its_change_note():
 
 
 def test_value_rows_and_user_choice_for_the_window():
-    session = open_file("sits-labels.csv")
-    rows = {r.source: r for r in session.value_rows("sex")}
+    """The draft lists each value and what it becomes; the user's code reaches the session and the profile."""
+    from desktop.core.draft import MappingDraft
+    from desktop.core.loading import read_table
+
+    draft = MappingDraft.start(read_table(DATA / "sits-labels.csv"), today=TODAY, auto_profile=False)
+    rows = {r.source: r for r in draft.value_rows("sex")}
     assert rows["Female"].target == "10" and rows["Female"].count > 0
-    session.set_user_value("sex", "Female", "96")
+    assert draft.set_user_value("sex", "Female", "96")
+    session = ImportSession.from_draft(draft)
     assert set(session.columns["sex"][session.raw.column("Gender") == "Female"]) == {"96"}
-    profile = session.to_profile("mine")
+    profile = draft.to_profile("mine")
     assert profile.values["sex"] == {"Female": "96"}

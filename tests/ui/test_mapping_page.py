@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from desktop.core.draft import MappingDraft
 from desktop.core.mapping import exact_mapping
-from desktop.core.values import ValueMapper
+from desktop.core.values import ValueMapper, ValueOptions
 from desktop.ui.main_window import MAP, REVIEW
 from desktop.ui.pages.mapping_page import MappingModel, ValueMapModel
 from desktop.validation.codelists import bundled_code_lists
@@ -38,7 +39,7 @@ def test_mapping_models_pass_qt_model_tester(qtmodeltester, make_file):
 
     raw = read_table(messy_file(make_file))
     model = MappingModel(load_template())
-    model.set_source(raw.headers, {}, exact_mapping(raw.headers, load_template()))
+    model.set_draft(MappingDraft(raw, exact_mapping(raw.headers, load_template()), ValueOptions()), {})
     qtmodeltester.check(model)
     values = ValueMapModel()
     lists = bundled_code_lists()

@@ -172,3 +172,66 @@ def test_reader_notes_reach_the_user_as_info_findings(tmp_path):
     notes = ImportSession.open(p).findings.where(code="file.note")
     assert len(notes) == 1
     assert "holds CSV text" in next(iter(notes)).message
+
+
+# ---------------------------------------------------------------- what Register's page would see (issue 13)
+def test_cells_trimmed_on_reading_are_remembered_with_their_text(tmp_path):
+    """Register never trims a cell, so the reader notes each cell it trimmed (left non-blank) and how it
+    was written; blank and whitespace-only cells are not noted (Register treats them as empty)."""
+    p = _csv(tmp_path, "sex,training_route,email,note\n'11 ,' 12,a@example.com,   \n10,12,  b@example.com ,x\n"
+                       " '10,'12',c@example.com,\n")
+    t = read_table(p)
+    assert [list(c) for c in t.columns[:3]] == [["11", "10", "10"], ["12", "12", "12'"],
+                                                 ["a@example.com", "b@example.com", "c@example.com"]]
+    noted = {c: (t.trimmed[c].positions.tolist(), t.trimmed[c].values) for c in t.trimmed}
+    assert noted == {0: ([0, 2], ["'11 ", " '10"]), 1: ([0], [" 12"]), 2: ([1], ["  b@example.com "])}
+
+
+def test_a_clean_column_notes_nothing(tmp_path):
+    t = read_table(_csv(tmp_path, "sex,email\n10,a@example.com\n'11,b@example.com\n"))
+    assert t.trimmed == {}
+
+
+def test_workbook_cells_trimmed_on_reading_are_remembered_by_table_row(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([None, None])
+    ws.append([" sex", "email"])
+    ws.append(["11 ", " a@example.com"])
+    ws.append([None, None])  # a blank row: the next row is the table's second
+    ws.append(["' 12", 5])
+    wb.save(tmp_path / "t.xlsx")
+    t = read_table(tmp_path / "t.xlsx")
+    assert t.headers == ["sex", "email"] and t.raw_headers == [" sex", "email"]
+    assert list(t.source_rows) == [3, 5]
+    noted = {c: (t.trimmed[c].positions.tolist(), t.trimmed[c].values) for c in t.trimmed}
+    assert noted == {0: ([0, 1], ["11 ", " 12"]), 1: ([0], [" a@example.com"])}
+
+
+def test_header_as_written_and_the_first_records_width(tmp_path):
+    t = read_table(_csv(tmp_path, " sex ,email\n10,a@example.com,extra\n"))
+    assert t.headers == ["sex", "email"] and t.raw_headers == [" sex ", "email"]
+    assert t.first_record_fields == 3
+    t = read_table(_csv(tmp_path, "sex,email\n,\n10,a@example.com\n", name="g.csv"))
+    assert t.first_record_fields is None  # the record after the header is blank: nothing to say
+
+
+@pytest.mark.parametrize(("data", "size"), [
+    (b"a,b\r\n1,2\r\n", 8),  # CRLF counts as LF
+    (b"\xef\xbb\xbfa,b\n1,2\n", 11),  # a UTF-8 BOM stays (Register does not remove it)
+    ("a,b\nK\u00f6lpin,2\n".encode("cp1252"), len("a,b\nK\u00f6lpin,2\n".encode())),  # measured as UTF-8
+    ("a,b\r\n1,2\r\n".encode("utf-16"), 8),
+])
+def test_size_as_register_measures_it(tmp_path, data, size):
+    p = tmp_path / "f.csv"
+    p.write_bytes(data)
+    assert read_table(p).utf8_size == size
+
+
+def test_an_empty_file_quotes_registers_words(tmp_path):
+    p = tmp_path / "empty.csv"
+    p.write_bytes(b"")
+    with pytest.raises(FileReadError) as e:
+        read_table(p)
+    assert e.value.register_message == "The selected file is empty"
+    assert e.value.message == 'empty.csv is empty. Register\'s upload page says: "The selected file is empty".'

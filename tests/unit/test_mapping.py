@@ -159,7 +159,8 @@ def test_details_for_the_json_report():
     m = suggest({"Surname": ["Jones"], "Family name": ["JONES"]})
     d = m.details(TEMPLATE)
     assert d["origin"] == "suggested"
-    assert d["fields"]["last_name"] == {"source": "Surname", "confidence": 0.95, "method": "hesa"}
+    assert d["fields"]["last_name"] == {"source": "Surname", "confidence": 0.95, "method": "hesa",
+                                        "reason": "HESA field name; 95% sure"}
     assert d["conflicts"] == {"last_name": ["Family name"]}
 
 

@@ -4,8 +4,9 @@ Left: the 51 template fields with the chosen source column (a searchable drop-do
 the suggestion is, and sample values. Right: the field guide for the selected field and, for
 fields whose values can be converted, the value mapping (each distinct value in the file, how
 many rows have it, what it becomes and why — the core's ``ValueMapper``), with the kinds of
-change the user can turn off. Nothing here touches a session: "Continue" hands the window a
-``Mapping`` and ``ValueOptions``, and the window validates in the background.
+change the user can turn off. Every change is an operation of the core's ``MappingDraft`` (the
+same object ``map --set`` drives); the page shows what the draft says. "Continue" hands the
+window the draft's ``Mapping`` and ``ValueOptions``, and the window validates in the background.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
-from desktop.core.loading import RawTable
-from desktop.core.mapping import METHOD_TITLES, SURE, Mapping
-from desktop.core.values import KIND_TITLES, KINDS, ValueMapper, ValueOptions, ValueRow
+from desktop.core.draft import MappingDraft
+from desktop.core.mapping import METHOD_TITLES, Mapping
+from desktop.core.values import KIND_TITLES, KINDS, ValueOptions, ValueRow
 from desktop.ui.delegates import SEPARATOR, CodeComboBox, ContainsFilterProxy
 from desktop.ui.guide import FieldGuidePanel
 from desktop.ui.theme import icon, name_corner_button
@@ -84,15 +84,30 @@ class MappingModel(QAbstractTableModel):
         self._template = template
         self._fields = list(template.fields)
         self._mapping = Mapping(template.version, dict.fromkeys(template.names))
+        self._draft: MappingDraft | None = None
         self._headers: list[str] = []
         self._samples: dict[str, list[str]] = {}
 
-    def set_source(self, headers: list[str], samples: dict[str, list[str]], mapping: Mapping) -> None:
+    def set_draft(self, draft: MappingDraft, samples: dict[str, list[str]]) -> None:
         self.beginResetModel()
-        self._headers = list(headers)
+        self._draft = draft
+        self._headers = list(draft.raw.headers)
         self._samples = samples
-        self._mapping = mapping
+        self._mapping = draft.mapping
         self.endResetModel()
+        self.mapping_changed.emit()
+
+    def refresh(self) -> None:
+        """The draft changed (an edit, undo or redo): show its mapping now."""
+        if self._draft is None:
+            return
+        before = dict(self._mapping.columns)
+        self._mapping = self._draft.mapping
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+        for name, src in self._mapping.columns.items():
+            if before.get(name) != src:
+                self.source_changed.emit(name)
         self.mapping_changed.emit()
 
     @property
@@ -112,16 +127,9 @@ class MappingModel(QAbstractTableModel):
         return self._mapping
 
     def set_source_for(self, field_name: str, header: str | None) -> None:
-        """The user's choice; a column feeds one field, so it leaves any other field it fed."""
-        if self._mapping.columns.get(field_name) == header:
-            return
-        before = dict(self._mapping.columns)
-        self._mapping = self._mapping.with_column(field_name, header)
-        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
-        for name, src in self._mapping.columns.items():
-            if before.get(name) != src:
-                self.source_changed.emit(name)
-        self.mapping_changed.emit()
+        """The user's choice, made on the draft; a column feeds one field, so it leaves any other field it fed."""
+        if self._draft is not None:
+            self._draft.set_column(field_name, header)
 
     def missing_required(self) -> list[str]:
         return [f.label for f in self._fields if f.mandatory and not self._mapping.columns.get(f.name)]
@@ -133,10 +141,7 @@ class MappingModel(QAbstractTableModel):
     def counts(self) -> tuple[int, int]:
         """(fields mapped, suggestions below the sure threshold that the user has not confirmed)."""
         m = self._mapping
-        mapped = sum(1 for v in m.columns.values() if v)
-        unsure = sum(1 for k, v in m.columns.items()
-                     if v and m.method.get(k) not in ("user", "exact", "profile") and m.confidence.get(k, 1.0) < SURE)
-        return mapped, unsure
+        return sum(1 for v in m.columns.values() if v), sum(1 for k in m.columns if m.needs_check(k))
 
     # ------------------------------------------------------------------ Qt overrides
     @override
@@ -195,8 +200,7 @@ class MappingModel(QAbstractTableModel):
                     return icon("error") if f.mandatory else None
                 if m.conflicts.get(f.name):
                     return icon("warning")
-                sure = m.method.get(f.name) in ("user", "exact", "profile") or m.confidence.get(f.name, 1.0) >= SURE
-                return icon("ok") if sure else icon("warning")
+                return icon("warning") if m.needs_check(f.name) else icon("ok")
         elif col == self.SAMPLES and role in (_R.DisplayRole.value, _R.ToolTipRole.value):
             return ", ".join(self._samples.get(src, [])) if src else ""
         return None
@@ -401,11 +405,9 @@ class MappingPage(QWidget):
         self._template = template
         self._code_lists = code_lists
         self._today = today
-        self._raw: RawTable | None = None
-        self._options = ValueOptions()
+        self._draft: MappingDraft | None = None
         self.model = MappingModel(template, self)
-        self._options_follow_mapping = False
-        self.model.mapping_changed.connect(self._mapping_changed)
+        self.model.mapping_changed.connect(self._update_summary)
         self.model.source_changed.connect(self._source_changed)
 
         layout = QVBoxLayout(self)
@@ -519,14 +521,13 @@ class MappingPage(QWidget):
         QShortcut(QKeySequence("Ctrl+Return"), self, self.continue_requested.emit)
 
     # ------------------------------------------------------------------ state
-    def set_source(self, raw: RawTable, samples: dict[str, list[str]], mapping: Mapping, options: ValueOptions,
-                   profile_name: str | None = None) -> None:
-        self._raw = raw
-        self._options = options
-        self._profile_name = profile_name
-        # a file in the template's own layout is checked as Register reads it (no value changes, as
-        # `check` does); once the user maps a column of another name, values are mapped too
-        self._options_follow_mapping = profile_name is None and options == ValueOptions.off()
+    def set_draft(self, draft: MappingDraft, samples: dict[str, list[str]]) -> None:
+        """Show (and from now on change) ``draft``: a newly read file, or the same one read again."""
+        if self._draft is not None:
+            self._draft.unsubscribe(self._draft_changed)
+        self._draft = draft
+        draft.subscribe(self._draft_changed)
+        raw = draft.raw
         self._sync_kind_boxes()
         self.sheet_combo.clear()
         self.sheet_combo.addItems(raw.sheets)
@@ -535,55 +536,45 @@ class MappingPage(QWidget):
         many = len(raw.sheets) > 1
         self.sheet_label.setVisible(many)
         self.sheet_combo.setVisible(many)
-        self.model.set_source(raw.headers, samples, mapping)
+        self.model.set_draft(draft, samples)
         width = max(self.window().width() - 40, 900)
         self.splitter.setSizes([width * 55 // 100, width * 45 // 100])
         self.table.selectRow(0)
         self._current_changed(self.proxy.index(0, 0), QModelIndex())
 
+    @property
+    def draft(self) -> MappingDraft | None:
+        return self._draft
+
     def mapping(self) -> Mapping:
-        return self.model.mapping()
-
-    def _sync_kind_boxes(self) -> None:
-        for kind, box in self.kind_boxes.items():
-            box.blockSignals(True)
-            box.setChecked(self._options.enabled(kind))
-            box.blockSignals(False)
-
-    def _mapping_changed(self) -> None:
-        if self._options_follow_mapping and not self.model.mapping().is_template_exact:
-            self._options_follow_mapping = False
-            self._options = ValueOptions(user_maps=self._options.user_maps)
-            self._sync_kind_boxes()
-        self._update_summary()
+        return self._draft.mapping if self._draft is not None else self.model.mapping()
 
     def options(self) -> ValueOptions:
-        return self._options
+        return self._draft.options if self._draft is not None else ValueOptions()
 
-    def set_user_value(self, field_name: str, source: str, code: str | None) -> None:
-        self._options = self._options.with_user_value(field_name, source, code)
-        if code is not None and not self._options.enabled("user"):
-            self.kind_boxes["user"].setChecked(True)
-        self._show_values(field_name)
-
-    def set_kind_enabled(self, kind: str, on: bool) -> None:
-        disabled = set(self._options.disabled)
-        if on:
-            disabled.discard(kind)
-        else:
-            disabled.add(kind)
-        self._options = replace(self._options, disabled=frozenset(disabled))
-        self._options_follow_mapping = False  # the user decides from now on
+    def _draft_changed(self) -> None:
+        self.model.refresh()
+        self._sync_kind_boxes()
         if self.value_model.field_name:
             self._show_values(self.value_model.field_name)
-        self._update_summary()
+
+    def _sync_kind_boxes(self) -> None:
+        options = self.options()
+        for kind, box in self.kind_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(options.enabled(kind))
+            box.blockSignals(False)
+
+    def set_user_value(self, field_name: str, source: str, code: str | None) -> None:
+        if self._draft is not None:
+            self._draft.set_user_value(field_name, source, code)
+
+    def set_kind_enabled(self, kind: str, on: bool) -> None:
+        if self._draft is not None:
+            self._draft.set_kind_enabled(kind, on)
 
     def value_rows(self, field_name: str) -> list[ValueRow]:
-        src = self.model.source_for(field_name)
-        if self._raw is None or not src or src not in self._raw.headers:
-            return []
-        mapper = ValueMapper(self._template, self._code_lists, self._options, self._today())
-        return mapper.value_rows(field_name, self._raw.column(src).tolist())
+        return self._draft.value_rows(field_name) if self._draft is not None else []
 
     def set_code_lists(self, code_lists: CodeLists) -> None:
         """Reference data refreshed from Register: suggestions, value mapping and the guide use it from now on."""

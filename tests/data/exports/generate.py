@@ -235,6 +235,63 @@ OLD: list[Column] = [
     for h, f in OLD_TEMPLATE_HEADERS
 ]
 
+# a student record system whose report calls the degree class "Class" and writes grades as people
+# do ("2:1", "Upper second", "First"), among columns Register does not want (issue 15)
+CLASS_GRADES = {"01": ("First", "1st", "First class honours"), "02": ("2:1", "Upper second", "2.1"),
+                "03": ("2:2", "Lower second", "2:2")}
+
+
+def _class_cell(r: Row) -> str:
+    options = CLASS_GRADES.get(r["degree_grade"])
+    if not options:
+        return r["degree_grade"]
+    return options[int(r["hesa_id"][-1]) % len(options)]
+
+
+RECORDS: list[Column] = [
+    ("Student ID", "provider_trainee_id", lambda r: r["provider_trainee_id"]),
+    ("HESA Unique Student ID", "hesa_id", lambda r: r["hesa_id"]),
+    ("Title", None, lambda r: "Mx" if r["sex"] == "12" else ("Ms" if r["sex"] == "10" else "Mr")),
+    ("Forename", "first_names", lambda r: r["first_names"]),
+    ("Family Name", "last_name", lambda r: r["last_name"]),
+    ("Preferred Name", None, lambda r: r["first_names"].split()[0]),
+    ("Date of Birth", "date_of_birth", lambda r: _uk(r["date_of_birth"])),
+    ("Legal Sex", "sex", lambda r: SEX[r["sex"]]),
+    ("Email", "email", lambda r: r["email"]),
+    ("Term-time Postcode", None, lambda r: "CF10 3AT"),
+    ("Nationality", "nationality", lambda r: _label("nationality", r["nationality"])),
+    ("Ethnic Origin", "ethnicity", lambda r: ETHNIC.get(r["ethnicity"]) or _label("ethnicity", r["ethnicity"])),
+    ("Disability", "disability1", _disability_cell),
+    ("Fee Status", None, lambda r: "Home"),
+    ("Programme Code", None, lambda r: "PGCE-" + r["course_subject_1"][-3:]),
+    ("Programme", "training_route", lambda r: _label("training_route", r["training_route"])),
+    ("Award", "itt_qualification_aim", lambda r: QUAL[r["itt_qualification_aim"]]),
+    ("ITT Aim", "itt_aim", lambda r: _label("itt_aim", r["itt_aim"])),
+    ("Subject", "course_subject_1", lambda r: _label("course_subject", r["course_subject_1"])),
+    ("Mode", "study_mode", lambda r: "Full time" if r["study_mode"] == "01" else "Part time"),
+    ("Start Date", "itt_start_date", lambda r: _uk(r["itt_start_date"])),
+    ("Expected End Date", "itt_end_date", lambda r: _uk(r["itt_end_date"])),
+    ("Age Range", "course_age_range", lambda r: AGES[r["course_age_range"]]),
+    ("Year of Programme", "course_year", lambda r: r["course_year"]),
+    ("Enrolment Status", None, lambda r: "Enrolled"),
+    ("Personal Tutor", None, lambda r: "Dr Gwen Pryce"),
+    ("Campus", None, lambda r: "Cathays"),
+    ("Student Finance Eligible", "fund_code", lambda r: "Yes" if r["fund_code"] == "7" else "No"),
+    ("Bursary", "funding_method", lambda r: FUNDING[r["funding_method"]]),
+    ("Placement School URN", "placement_1_urn", lambda r: r["placement_1_urn"]),
+    ("Degree", "uk_degree", lambda r: DEGREE.get(r["uk_degree"], r["uk_degree"])),
+    ("Degree Subject", "degree_subject", lambda r: _unique_label("degree_subject", r["degree_subject"])),
+    ("Class", "degree_grade", _class_cell),
+    ("Graduation Year", "degree_graduation_year", lambda r: r["degree_graduation_year"]),
+    ("University", "awarding_institution", lambda r: _unique_label("institution", r["awarding_institution"])),
+    ("Entry Qualifications Checked", None, lambda r: "Yes"),
+    ("DBS Status", None, lambda r: "Clear"),
+    ("Interview Date", None, lambda r: "14/03/2026"),
+    ("Offer Made", None, lambda r: "Yes"),
+    ("Last Updated", None, lambda r: "27/11/2026 16:42"),
+    ("Notes", None, lambda r: ""),
+]
+
 # headers that say little, and two columns that both look like the surname
 AMBIGUOUS: list[Column] = [
     ("Ref", "hesa_id", lambda r: r["hesa_id"]),
@@ -282,6 +339,7 @@ FILES: dict[str, dict[str, object]] = {
     "student-records.xlsx": {"columns": XLSX, "seed": 13, "rows": 24},
     "old-register-template.csv": {"columns": OLD, "seed": 14, "rows": 12, "encoding": "utf-8"},
     "ambiguous-headers.csv": {"columns": AMBIGUOUS, "seed": 15, "rows": 10, "encoding": "utf-8"},
+    "class-column.csv": {"columns": RECORDS, "seed": 16, "rows": 20, "encoding": "utf-8", "uk_degrees_only": True},
 }
 
 
@@ -291,7 +349,7 @@ def write_all(folder: Path = HERE) -> dict[str, dict[str, object]]:
         columns = spec["columns"]
         assert isinstance(columns, list)
         rows = _rows(int(spec["rows"]), int(spec["seed"]), cp1252=spec.get("encoding") == "cp1252",  # type: ignore[call-overload]
-                     uk_degrees_only=columns is HESA)
+                     uk_degrees_only=columns is HESA or bool(spec.get("uk_degrees_only")))
         path = folder / name
         if name.endswith(".xlsx"):
             _xlsx(path, columns, rows)

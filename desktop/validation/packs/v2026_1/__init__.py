@@ -4,7 +4,8 @@ Rules (SPEC §5) by module: ``fields`` (presence, length, format, code lists), `
 subjects, route-dependent requirements), ``dates`` (windows relative to today), ``degrees``,
 ``diversity`` (disabilities), ``funding`` (fund code, funding method, initiatives), ``schools``
 (URN shapes; what only Register can confirm), ``advice`` (published formats Register does not
-enforce) and the table rule ``duplicates``. The pack's data (routes, funding tables, initiatives
+enforce) and the table rule ``duplicates``; ``wording`` gives Register's CSV page wording of the
+API messages (SPEC §8.8). The pack's data (routes, funding tables, initiatives
 per cycle, special URNs, remaps) is ``resources/rules/v2026.1/`` and becomes ``PACK.facts``.
 """
 
@@ -21,6 +22,7 @@ from desktop.validation.packs.v2026_1.facts import load_facts
 from desktop.validation.packs.v2026_1.fields import field_rules
 from desktop.validation.packs.v2026_1.funding import FundCode, FundingMethod, TrainingInitiatives
 from desktop.validation.packs.v2026_1.schools import SchoolUrnShape, UrnsOnlyRegisterCanConfirm
+from desktop.validation.packs.v2026_1.wording import csv_wording
 from desktop.validation.template import load_template
 
 VERSION = "v2026.1"
@@ -46,4 +48,5 @@ PACK = RulePack(
     ),
     table_rules=(DuplicatesInFile(), UrnsOnlyRegisterCanConfirm()),
     facts=load_facts(VERSION),
+    csv_wording=csv_wording,
 )
