@@ -401,7 +401,8 @@ def _check_quotes(text: str, lines: _LineTracker, delimiter: str, header: list[s
             pieces = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             if len(pieces) < 2 or not any(p.count(delimiter) >= full for p in pieces[1:]):
                 continue
-            name = clean_text(header[col]) if col < len(header) else f"column {col + 1}"
+            name = " ".join(clean_text(header[col]).split()) if col < len(header) else f"column {col + 1}"
+            name = name if len(name) <= 40 else name[:39] + "…"  # the header cell may be the one that swallowed rows
             n = last - first + 1
             if last >= lines.line and text.count('"') % 2 == 1:
                 where = f"is never closed: the rest of the file ({n:,} lines) was read as one cell"

@@ -8,6 +8,7 @@ and those of the rule pack, which are recomputed on validation and per edited ro
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,17 @@ from desktop.core.values import CODE as VALUE_MAPPED
 from desktop.core.values import KINDS, ValueMapper, ValueOptions
 from desktop.validation.codelists import CodeLists
 from desktop.validation.engine import Columns, RuleContext, RulePack
-from desktop.validation.findings import Finding, Findings, FindingSink, Severity, fold_dependents
+from desktop.validation.findings import (
+    UNLISTED,
+    WORDED_IN_ALL,
+    WORDED_PER_RULE_AND_FIELD,
+    Finding,
+    FindingBudget,
+    Findings,
+    FindingSink,
+    Severity,
+    fold_dependents,
+)
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
@@ -240,8 +251,9 @@ class ImportSession:
         """Run every rule over every row, chunk by chunk (so the window can show progress and cancel)."""
         ctx = self.context
         n = self.columns.n
+        budget = FindingBudget()  # findings beyond the caps keep everything but their words (UNLISTED)
         if n <= CHUNK:
-            findings = self.pack.validate(self.columns, ctx)
+            findings = self.pack.validate(self.columns, ctx, budget)
         else:
             # row rules by chunk, table rules once over the whole table
             sink_parts = []
@@ -250,7 +262,7 @@ class ImportSession:
                     token.raise_if_cancelled()
                 positions = np.arange(start, min(start + CHUNK, n))
                 sub = self.columns.slice(start, start + CHUNK)  # views, not copies
-                sink = FindingSink(positions)
+                sink = FindingSink(positions, budget)
                 for rule in self.pack.rules:
                     rule.check(sub, ctx, sink)
                 sink_parts.append(sink.findings())
@@ -324,7 +336,36 @@ class ImportSession:
         return positions
 
     def row_findings(self, row: int) -> list[Finding]:
-        return list(self.findings.for_rows([row]))
+        return list(self.findings_with_words([row]))
+
+    def findings_with_words(self, rows: Iterable[int]) -> Findings:
+        """The findings of these rows (frame positions) as ``findings`` shows them, each with its own
+        words: a finding beyond the caps (``UNLISTED``) gets them back by running the row rules again
+        on just these rows, without caps (a few milliseconds a row; the window asks for one row, the
+        error report and ``check --all-findings`` for a chunk at a time)."""
+        positions = np.unique(np.fromiter(rows, np.int64))
+        shown = self.findings.for_rows(positions) if len(positions) else Findings.empty()
+        if not len(shown) or not (shown.frame["message"] == UNLISTED).any():
+            return shown
+        sink = FindingSink(positions)  # no budget: every finding with its words
+        ctx = self.context
+        sub = self.columns.take(positions)
+        for rule in self.pack.rules:
+            rule.check(sub, ctx, sink)
+        table_codes = frozenset().union(*(t.codes for t in self.pack.table_rules))
+        stored = self.rule_findings.for_rows(positions).frame
+        kept = Findings(stored[stored["code"].isin(table_codes)].reset_index(drop=True))
+        found, _ = fold_dependents(Findings.concat([self.static.for_rows(positions), sink.findings(), kept]), ROOT_CAUSES)
+        hints = hints_from(self.suggestions)
+        return _with_hints(found, hints, self.template) if hints and len(found) else found
+
+    def iter_findings_with_words(self, chunk: int = CHUNK) -> Iterator[Findings]:
+        """Every finding with its words, file-level ones first, then a chunk of rows at a time (bounded memory)."""
+        page = self.register_page_findings()  # the file as Register's upload page reads it (as in ``report``)
+        yield Findings.concat([page.file_level(), self.findings.file_level()])
+        for start in range(0, self.n_rows, chunk):
+            rows = range(start, min(start + chunk, self.n_rows))
+            yield Findings.concat([self.findings_with_words(rows), page.for_rows(rows) if len(page) else page])
 
     # ------------------------------------------------------------------ results
     @property
@@ -377,7 +418,10 @@ class ImportSession:
             summary["errors"] += page.error_count
             summary["warnings"] += page.warning_count
             summary["rows_with_errors"] = int(findings.invalid_row_mask(self.n_rows).sum())
-        return {
+        listed, unlisted = findings.split_unlisted()
+        folded, folded_unlisted = self.folded_findings.split_unlisted()
+        unlisted = _merge_counts(unlisted, folded_unlisted)
+        report: dict[str, Any] = {
             "file": str(self.raw.path),
             "sheet": self.raw.sheet,
             "encoding": self.raw.encoding,
@@ -388,14 +432,31 @@ class ImportSession:
             "mapping_details": {**self.mapping.details(self.template),
                                 "values_mapped": sorted(set(KINDS) - self.value_options.disabled),
                                 "value_changes": self.value_change_counts()},
-            "findings": findings.sorted().records(self.source_rows, self.pack.csv_wording),
+            "findings": listed.sorted().records(self.source_rows, self.pack.csv_wording),
             "value_changes": self.value_change_groups(),
             # the file as Register's own upload page reads it: checked? and how many of the errors are its own
             "as_uploaded": {"checked": self.reads_as_uploaded, "errors": page.error_count},
             "summary": summary,
             "suggestions": [suggestion_record(s) for s in self.suggestions if s.field is not None],
-            "folded_findings": self.folded_findings.sorted().records(self.source_rows, self.pack.csv_wording),
+            "folded_findings": folded.sorted().records(self.source_rows, self.pack.csv_wording),
         }
+        if unlisted:  # beyond the caps (findings.WORDED_*): counted in the summary, listed here by kind only
+            report["unlisted_findings"] = {
+                "count": sum(g["count"] for g in unlisted), "per_rule_and_field": unlisted,
+                "note": f"The report lists up to {WORDED_PER_RULE_AND_FIELD:,} findings of each kind on each field and "
+                        f"{WORDED_IN_ALL:,} in all; 'check FILE --all-findings PATH' writes every one with its message."}
+        return report
+
+
+def _merge_counts(*groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    total: dict[tuple[Any, ...], int] = {}
+    for group in groups:
+        for g in group:
+            key = (g["code"], g["field"], g["severity"])
+            total[key] = total.get(key, 0) + g["count"]
+    out = [{"code": c, "field": f, "severity": s, "count": n} for (c, f, s), n in total.items()]
+    out.sort(key=lambda g: (-g["count"], g["code"], g["field"] or ""))
+    return out
 
 
 def _with_hints(findings: Findings, hints: dict[str, ColumnSuggestion], template: Template) -> Findings:

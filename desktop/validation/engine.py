@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, cast
 import numpy as np
 
 from desktop.validation.codelists import CodeLists
-from desktop.validation.findings import Findings, FindingSink
+from desktop.validation.findings import FindingBudget, Findings, FindingSink
 from desktop.validation.template import Template
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -255,14 +255,15 @@ class RulePack:
     def context(self, template: Template, code_lists: CodeLists, today: dt.date | None = None) -> RuleContext:
         return RuleContext(template=template, code_lists=code_lists, today=today or utc_today(), facts=self.facts)
 
-    def validate(self, cols: Columns, ctx: RuleContext) -> Findings:
-        """Every rule over every row."""
-        sink = FindingSink()
+    def validate(self, cols: Columns, ctx: RuleContext, budget: FindingBudget | None = None) -> Findings:
+        """Every rule over every row (row rules' findings beyond ``budget`` without their words)."""
+        sink = FindingSink(budget=budget)
         for rule in self.rules:
             rule.check(cols, ctx, sink)
+        table_sink = FindingSink()  # a table rule's findings (duplicates: two a row at most) always keep theirs
         for trule in self.table_rules:
-            trule.check(cols, ctx, sink)
-        return sink.findings()
+            trule.check(cols, ctx, table_sink)
+        return Findings.concat([sink.findings(), table_sink.findings()])
 
     def revalidate_rows(self, old: Findings, cols: Columns, ctx: RuleContext, positions: np.ndarray) -> Findings:
         """Findings after ``positions`` were edited: their row findings are recomputed, and table

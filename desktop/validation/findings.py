@@ -23,6 +23,36 @@ import pandas as pd
 COLUMNS = ["row", "field", "severity", "code", "message", "register_message", "value"]
 NO_ROW = -1
 
+#: how many findings keep their own words: the first of each kind (code) on each field, and in all
+#: (a 100,000-row file with every cell wrong has 5 million findings; their words took 3 GB)
+WORDED_PER_RULE_AND_FIELD = 10_000
+WORDED_IN_ALL = 100_000
+#: the message of a finding beyond those caps: its row, field, code, severity and value are exact
+#: (counts, the rows with errors, the grid's colours are complete); its own words are made again
+#: when asked (``ImportSession.findings_with_words``: a row in the window, the error report,
+#: ``check --all-findings``). One shared string, so it costs no memory per finding.
+UNLISTED = "(More findings of this kind than a report lists: open the row to see this one's message.)"
+
+
+class FindingBudget:
+    """Which findings keep their words: the first ``per_key`` of each (code, field), at most ``total``."""
+
+    def __init__(self, per_key: int | None = None, total: int | None = None) -> None:
+        self.per_key = WORDED_PER_RULE_AND_FIELD if per_key is None else per_key
+        self.total = WORDED_IN_ALL if total is None else total
+        self.worded = 0
+        self.unlisted = 0
+        self._used: dict[tuple[str, str | None], int] = {}
+
+    def grant(self, code: str, field: str | None, n: int) -> int:
+        """How many of ``n`` new findings of ``code`` on ``field`` keep their words (the first ones)."""
+        used = self._used.get((code, field), 0)
+        k = max(0, min(n, self.per_key - used, self.total - self.worded))
+        self._used[(code, field)] = used + k
+        self.worded += k
+        self.unlisted += n - k
+        return k
+
 
 class Severity(StrEnum):
     ERROR = "error"  # Register would reject the row: blocks its upload
@@ -62,8 +92,9 @@ class FindingSink:
     revalidation checks local row 0, which is frame row ``positions[0]``).
     """
 
-    def __init__(self, positions: np.ndarray | None = None) -> None:
+    def __init__(self, positions: np.ndarray | None = None, budget: FindingBudget | None = None) -> None:
         self._positions = positions
+        self._budget = budget
         self._parts: list[dict[str, Any]] = []
 
     def add(
@@ -83,13 +114,23 @@ class FindingSink:
             return
         vals = [values[i] for i in idx]
         rows = self._positions[idx] if self._positions is not None else idx
+        worded = len(vals) if self._budget is None else self._budget.grant(code, field, len(vals))
+        if worded < len(vals):  # beyond the caps: the same finding without its words (UNLISTED)
+            words = vals[:worded]
+            messages: Any = [*([message(v) for v in words] if callable(message) else [message] * worded),
+                             *[UNLISTED] * (len(vals) - worded)]
+            registers: Any = [*([register(v) for v in words] if callable(register) else [register] * worded),
+                              *[None] * (len(vals) - worded)]
+        else:
+            messages = [message(v) for v in vals] if callable(message) else message
+            registers = [register(v) for v in vals] if callable(register) else register
         self._parts.append({
             "row": np.asarray(rows, dtype=np.int64),
             "field": field,
             "severity": str(severity),
             "code": code,
-            "message": [message(v) for v in vals] if callable(message) else message,
-            "register_message": [register(v) for v in vals] if callable(register) else register,
+            "message": messages,
+            "register_message": registers,
             "value": vals,
         })
 
@@ -233,6 +274,20 @@ class Findings:
             return pd.DataFrame({"code": [], "severity": [], "count": []})
         g = self.frame.groupby(["code", "severity"], sort=False).size().reset_index(name="count")
         return g.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+
+    def split_unlisted(self) -> tuple[Findings, list[dict[str, Any]]]:
+        """(the findings with their words, how many without per code, field and severity: most first)."""
+        f = self.frame
+        if not len(f):
+            return self, []
+        unlisted = (f["message"] == UNLISTED).to_numpy()
+        if not unlisted.any():
+            return self, []
+        counts = f[unlisted].groupby(["code", "field", "severity"], sort=False, dropna=False).size()
+        groups = [{"code": key[0], "field": _text_or_none(key[1]), "severity": key[2], "count": int(n)}
+                  for key, n in counts.items() if isinstance(key, tuple)]
+        groups.sort(key=lambda g: (-g["count"], g["code"], g["field"] or ""))
+        return Findings(f[~unlisted].reset_index(drop=True)), groups
 
     def sorted(self) -> Findings:
         order = {"error": 0, "warning": 1, "info": 2}
