@@ -59,7 +59,7 @@ def build_groups(model: FrameTableModel) -> list[Group]:
         messages = idx.messages[members]
         same = bool(np.all(messages == messages[0]))
         where = template.field(field).label if field and field in template else ("This file" if idx.frame_rows[first] < 0 else "Whole row")
-        message = str(messages[0])
+        message = idx.message(first)  # a group's first member is listed (it keeps its words)
         title = f"{where}: {message}" if same else f"{where}: {message} (and similar)"
         groups.append(Group(code, field, rank, members, title))
     groups.sort(key=lambda g: (-g.rank, g.field is not None, -len(g.members), g.title))
@@ -167,7 +167,7 @@ class FindingsTreeModel(QAbstractItemModel):
                 shown = ": blank"
             return f"{where}{shown}"
         if role == _R.ToolTipRole.value:
-            return str(idx.messages[i])
+            return idx.message(i)
         if role == self.FindingRole:
             return i
         return None
@@ -258,7 +258,7 @@ class FindingsPanel(QWidget):
         group = self.model.group_of(current)
         src = self.model.source_model
         if i is not None and src is not None:
-            self.detail.setText(str(src.findings_index.messages[i]))
+            self.detail.setText(src.findings_index.message(i))
         elif group is not None:
             self.detail.setText(f"{group.title}\n{len(group.members):,} found. Expand to list them.")
 
