@@ -14,4 +14,12 @@ if [ -x "$VENV_BIN/actionlint" ]; then
 else  # the linter's wheels are for Linux on x86-64; the Linux job of CI runs it
     echo "actionlint is not available on this platform: workflow files not linted" >&2
 fi
+# The contract check (tests/contract) needs Prism from npm: required on CI, where npm is present;
+# elsewhere without npm it is skipped with that reason in pytest's summary.
+if command -v npm >/dev/null 2>&1; then
+    sh scripts/contract.sh
+elif [ "${CI:-}" = "true" ]; then
+    echo "npm is missing: the contract check cannot run on CI" >&2
+    exit 1
+fi
 "$VENV_BIN/python" -m pytest "$@"

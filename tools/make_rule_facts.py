@@ -35,6 +35,31 @@ GRADUATION_WINDOW = {"years_back_from_next_year": 60}  # (current year + 1 - 60)
 VETERANS = {"funding_method": "C", "initiative": "veterans_teaching_undergraduate_bursary"}
 DEFAULT_CYCLE_OFFSET_MONTHS = 1  # invalid/blank start date -> cycle of today + 1 month
 
+# SPEC §11.4–§11.5 (prose tables, not in the derived file): withdrawal reasons per trigger and what
+# each needs, the answers to "future interest", and the defer reason's limit. Labels are our own
+# plain-English wording for users who type reasons as words; Register reads only the codes.
+WITHDRAWAL_REASONS = [
+    # code, triggers, needs, our label
+    ("record_added_in_error", ["provider"], None, "Record added in error"),
+    ("mandatory_reasons", ["provider"], None, "Mandatory reasons"),
+    ("stopped_responding_to_messages", ["provider"], None, "Stopped responding to messages"),
+    ("unacceptable_behaviour", ["provider", "trainee"], None, "Unacceptable behaviour"),
+    ("lack_of_progress_during_placements", ["provider", "trainee"], None, "Lack of progress during placements"),
+    ("did_not_make_progress", ["provider", "trainee"], None, "Did not make progress"),
+    ("not_meeting_qts_standards", ["provider", "trainee"], None, "Not meeting QTS standards"),
+    ("safeguarding_concerns", ["provider", "trainee"], "safeguarding_concern_reasons", "Safeguarding concerns"),
+    ("had_to_withdraw_trainee_another_reason", ["provider"], "another_reason",
+     "Provider had to withdraw the trainee for another reason"),
+    ("trainee_workload_issues", ["trainee"], None, "Workload issues"),
+    ("change_in_personal_or_health_circumstances", ["trainee"], None,
+     "Change in personal or health circumstances"),
+    ("does_not_want_to_become_a_teacher", ["trainee"], None, "Does not want to become a teacher"),
+    ("never_intended_to_obtain_qts", ["trainee"], None, "Never intended to obtain QTS"),
+    ("moved_to_different_itt_course", ["trainee"], None, "Moved to a different ITT course"),
+    ("trainee_chose_to_withdraw_another_reason", ["trainee"], "another_reason",
+     "Trainee chose to withdraw for another reason"),
+]
+
 
 def _write(name: str, doc: dict[str, object]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
@@ -57,6 +82,10 @@ def main() -> None:
             "needs_degree": r["requires_degree"],
             "needs_study_mode": r["requires_study_mode"],
             "needs_iqts_country": r["requires_iqts_country"],
+            # QTS/EYTS recommendation (SPEC §11.6 Q3): None where the route needs no placements
+            "award": r["award"],
+            "min_placements_for_award": (r["min_placements_for_award"]
+                                         if r["placements_required_for_award"] else None),
         }
     _write("routes.json", {"about": note, "routes": routes})
 
@@ -124,6 +153,20 @@ def main() -> None:
         "starts": {"month": start_month, "day": start_day},
         "seeded": {"first": SEEDED_CYCLES[0], "last": SEEDED_CYCLES[1]},
         "default_offset_months": DEFAULT_CYCLE_OFFSET_MONTHS,
+    })
+    _write("actions.json", {
+        "about": note + " Reasons, triggers and limits from SPEC §11.4–§11.5; labels are this app's wording.",
+        "withdraw": {
+            "triggers": ["provider", "trainee"],
+            "default_trigger_list": "trainee",  # a missing or unknown trigger selects the trainee's list (W7)
+            "future_interest": ["yes", "no", "unknown"],
+            "reasons": [{"code": code, "triggers": triggers, "needs": needs, "label": label}
+                        for code, triggers, needs, label in WITHDRAWAL_REASONS],
+            "states": ["submitted_for_trn", "trn_received", "deferred"],
+        },
+        "defer": {"reason_max_length": 500, "states": ["submitted_for_trn", "trn_received"]},
+        "recommend": {"states": ["trn_received"]},
+        "locked_states": ["recommended_for_award", "withdrawn", "awarded"],
     })
     print(f"wrote {OUT}")
 

@@ -1,6 +1,7 @@
 """Request bodies from template rows, exactly as SPEC §6 describes, and Register's names back to fields.
 
-* every value is a JSON string (codes keep their leading zeros);
+* every value is a JSON string (codes keep their leading zeros), except ``application_id``, an
+  integer in Register's OpenAPI document, sent as a number when it is digits without a leading zero;
 * empty optional cells are left out;
 * the seven degree columns make at most one degree (``degrees_attributes[0]``), only when one is filled;
 * ``placement_1_urn`` … ``placement_3_urn`` become ``{"urn": ..., "name": "Placement k"}``, k counting
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +22,7 @@ from desktop.api.models import ApiMessage
 from desktop.validation.template import Template, load_template
 
 DEGREES = "degrees_attributes"
+_APPLICATION_ID = re.compile(r"[1-9][0-9]{0,6}")  # digits that survive as a number (no leading zero, ≤ 7)
 PLACEMENTS = "placements_attributes"
 
 
@@ -37,6 +40,8 @@ def build_payload(row: Mapping[str, str], template: Template | None = None) -> d
             degree[f.json.rsplit(".", 1)[1]] = value
         elif f.json.startswith(f"{PLACEMENTS}[]."):
             placements.append({"urn": value, "name": f"Placement {len(placements) + 1}"})
+        elif f.name == "application_id" and _APPLICATION_ID.fullmatch(value):
+            data[f.json] = int(value)  # the OpenAPI document's type; Register accepts both (SPEC §6.2)
         else:
             data[f.json] = value
     if degree:

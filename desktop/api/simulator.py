@@ -25,7 +25,6 @@ import math
 import random
 import re
 import secrets
-import string
 import sys
 import threading
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
+from desktop.api import sim_year
 from desktop.api.environments import API_VERSION, LOOPBACK
 from desktop.api.payload import DEGREES, PLACEMENTS, row_from_body
 from desktop.base.writer import write_file
@@ -52,7 +52,6 @@ _VERSION = re.compile(r"v[0-9.]+(?:-pre|-rc)?")
 _DISABILITY_RECORDS = frozenset({"51", "53", "54", "55", "56", "57", "58", "59", "96"})
 _NOT_DISABLED = frozenset({"95", "98", "99"})
 _STATUSES = ("course_not_yet_started", "in_training", "deferred", "awarded", "withdrawn")
-_ID_CHARS = string.ascii_letters + string.digits
 
 
 @dataclass
@@ -112,6 +111,8 @@ class SimulatorStats:
     rejected: int = 0
     faults: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
+    #: requests per endpoint, e.g. "PUT /trainees/{id}" (sim_year.endpoint_of), for tests and figures
+    by_endpoint: dict[str, int] = field(default_factory=dict)
 
 
 class RegisterSimulator:
@@ -131,6 +132,9 @@ class RegisterSimulator:
         duplicate_rule: bool = True,
         unknown_urns: frozenset[str] = frozenset({"123456"}),
         clock: Callable[[], float] = time.time,
+        trn_after: float | None = None,
+        award_after: float | None = None,
+        provider_ukprn: str = "10000001",
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError("the simulator listens on this computer only (127.0.0.1, localhost or ::1)")
@@ -144,6 +148,11 @@ class RegisterSimulator:
         self.duplicate_rule = duplicate_rule
         self.unknown_urns = unknown_urns
         self.clock = clock
+        #: seconds (on ``clock``) until a created trainee gets its TRN; None: never (SPEC §11.7)
+        self.trn_after = trn_after
+        #: seconds until a recommendation is awarded (TRS's answer); None: the same as ``trn_after``
+        self.award_after = trn_after if award_after is None else award_after
+        self.provider_ukprn = provider_ukprn
         self.stats = SimulatorStats()
         self._rng = random.Random(self.faults.seed)
         self._lock = threading.Lock()  # trainees, stats, rate counters
@@ -288,6 +297,10 @@ class RegisterSimulator:
         if len(segments) < 2 or segments[0] != "api" or not _VERSION.fullmatch(segments[1]):
             return _not_found("Not found")
         version, rest = segments[1], segments[2:]
+        with self._lock:
+            sim_year.advance(self)  # TRNs and awards that are due by now
+            endpoint = sim_year.endpoint_of(method, rest)
+            self.stats.by_endpoint[endpoint] = self.stats.by_endpoint.get(endpoint, 0) + 1
         if rest == ["reference-data"] and method == "GET":
             if version != API_VERSION:
                 return _not_found("Not found")
@@ -302,10 +315,8 @@ class RegisterSimulator:
             return self._create(headers, body)
         if rest == ["trainees"] and method == "GET":
             return self._list(query)
-        if len(rest) == 2 and rest[0] == "trainees" and method == "GET":
-            with self._lock:
-                rec = self._records.get(rest[1])
-            return _Reply.json(200, _public(rec)) if rec else _not_found("Trainee(s) not found")
+        if len(rest) >= 2 and rest[0] == "trainees":
+            return sim_year.handle(self, method, rest, headers, body)  # SPEC §11
         return _not_found("Not found")
 
     def _count_fault(self) -> None:
@@ -330,12 +341,7 @@ class RegisterSimulator:
                          "entries": [{"code": e.code, "display_name": e.label or cl.title,
                                       "start_year": e.start_year, "end_year": e.end_year}
                                      for e in sorted(cl.entries, key=lambda e: e.code)]}
-        doc["withdrawal_reasons"] = {
-            "metadata": {"name": "withdrawal_reasons", "display_name": "Withdrawal reasons"},
-            "triggers": ["provider", "trainee"], "future_interest": ["yes", "no", "unknown"],
-            "entries": [{"code": "record_added_in_error", "display_name": "Record added in error",
-                         "trigger": "provider", "requires_another_reason": False,
-                         "requires_safeguarding_concern_reasons": False}]}
+        doc["withdrawal_reasons"] = sim_year.withdrawal_reasons_reference()
         wanted = (query.get("field") or [""])[0]
         if not wanted:
             return _Reply.json(200, doc)
@@ -368,13 +374,14 @@ class RegisterSimulator:
             if matches:
                 self.stats.duplicates += 1
                 return _Reply.json(409, {"errors": [{"error": "Conflict", "message": "This trainee is already in Register"}],
-                                         "data": [_public(m) for m in matches]})
+                                         "data": [self._public(m) for m in matches]})
             if _disabled_without_disabilities(row):
                 self.stats.rejected += 1
                 return _Reply.json(422, {
                     "message": "Validation failed: 1 error prohibited this trainee from being saved",
                     "errors": {"diversity": {"disability_ids": ["Trainee has been disclosed as disabled but no disabilities exist"]}}})
-            record = self._record(data, row)
+            self._seq += 1
+            record = sim_year.new_record(self, data, seq=self._seq)
             self._records[record["trainee_id"]] = record
             self.stats.created += 1
             self._save()
@@ -387,7 +394,10 @@ class RegisterSimulator:
         if self._chance(self.faults.server_error_after):
             self._count_fault()
             return _Reply.text(500, "We're sorry, but something went wrong.\n")
-        return _Reply.json(201, {"data": _public(record)})
+        return _Reply.json(201, {"data": self._public(record)})
+
+    def _public(self, rec: dict[str, Any] | None) -> dict[str, Any]:
+        return sim_year.public_trainee(self, rec)
 
     def _rejected(self, doc: dict[str, Any]) -> _Reply:
         with self._lock:
@@ -396,12 +406,17 @@ class RegisterSimulator:
 
     def _validate(self, data: dict[str, Any]) -> list[str]:
         """Register's full messages for this body: the app's rule pack, read as Register would."""
-        row = row_from_body(data)
+        return self._validate_row(row_from_body(data))
+
+    def _validate_row(self, row: dict[str, str], only: tuple[str, ...] | None = None) -> list[str]:
+        """Register's full messages for a template row (``only``: about these fields alone)."""
         pack = get_pack()
         template = load_template()
         ctx = pack.context(template, self._code_lists, self._today())
         findings = pack.validate(Columns.from_rows([row], template.names), ctx).frame
         errors = findings[(findings["severity"] == str(Severity.ERROR)) & findings["register_message"].notna()]
+        if only is not None:
+            return list(dict.fromkeys(str(m) for m in errors[errors["field"].isin(only)]["register_message"] if m))
         messages: list[str] = []
         for m in errors["register_message"]:
             if m and m not in messages:
@@ -428,22 +443,6 @@ class RegisterSimulator:
             if same_name or same_email:
                 out.append(rec)
         return out
-
-    def _record(self, data: dict[str, Any], row: dict[str, str]) -> dict[str, Any]:
-        now = _iso_now()
-        self._seq += 1
-        rec: dict[str, Any] = {k: v for k, v in data.items() if k not in (DEGREES, PLACEMENTS) and isinstance(v, str)}
-        rec.update({
-            "trainee_id": "".join(secrets.choice(_ID_CHARS) for _ in range(24)),
-            "ethnicity": "997" if row["ethnicity"] in ("", "998", "999") else row["ethnicity"],
-            "trainee_start_date": row["trainee_start_date"] or row["itt_start_date"],
-            "state": "submitted_for_trn", "record_source": "api", "trn": None,
-            "submitted_for_trn_at": now, "created_at": now, "updated_at": now,
-            "degrees": [dict(d, degree_id=secrets.token_hex(12)) for d in data.get(DEGREES) or [] if isinstance(d, dict)],
-            "placements": [dict(p, placement_id=secrets.token_hex(12)) for p in data.get(PLACEMENTS) or [] if isinstance(p, dict)],
-            "_seq": self._seq,
-        })
-        return rec
 
     # -- GET /trainees -------------------------------------------------------------
     def _list(self, query: dict[str, list[str]]) -> _Reply:
@@ -492,7 +491,7 @@ class RegisterSimulator:
                 continue
             if since is not None and dt.datetime.fromisoformat(rec["updated_at"].replace("Z", "+00:00")) < since:
                 continue
-            if statuses and _status(rec, today) not in statuses:
+            if statuses and not any(sim_year.matches_status(rec, st, today) for st in statuses):
                 continue
             chosen.append(rec)
         # by updated_at, ties by internal id descending in both orders
@@ -505,16 +504,12 @@ class RegisterSimulator:
         items = chosen[(page - 1) * per_page: page * per_page]
         if not items:
             return _not_found("No trainees found")
-        return _Reply.json(200, {"data": [_public(r) for r in items],
+        return _Reply.json(200, {"data": [self._public(r) for r in items],
                                  "meta": {"current_page": page, "total_pages": pages, "total_count": total,
                                           "per_page": per_page}})
 
 
 # ---------------------------------------------------------------------- helpers
-def _iso_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _cycle_of(date_text: str) -> int | None:
     try:
         d = dt.date.fromisoformat(date_text.strip())
@@ -535,18 +530,6 @@ def _disabled_without_disabilities(row: dict[str, str]) -> bool:
     if not known or any(c in _DISABILITY_RECORDS for c in known):
         return False
     return len(known) > 1
-
-
-def _status(rec: dict[str, Any], today: dt.date) -> str:
-    try:
-        start = dt.date.fromisoformat(rec.get("itt_start_date") or "")
-    except ValueError:
-        return "in_training"
-    return "course_not_yet_started" if start > today else "in_training"
-
-
-def _public(rec: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (rec or {}).items() if not k.startswith("_")}
 
 
 def _enhanced(messages: list[str]) -> dict[str, Any]:

@@ -23,6 +23,8 @@ def register(sub: Any) -> None:
     p.add_argument("--forget", action="store_true",
                    help="delete the batch from the journal (and the receipt the app kept); it can no longer be resumed")
     p.add_argument("--yes", action="store_true", help="with --forget: do not ask")
+    p.add_argument("--run", type=int, metavar="N", dest="run_id", help="show one sync, withdraw, defer or recommend run")
+    p.add_argument("--runs", action="store_true", help="list only the sync, withdraw, defer and recommend runs")
     p.set_defaults(run=run)
 
 
@@ -32,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("Say which batch: register-desktop history N --receipt PATH (or --forget).")
     expire()  # what is past its retention period goes first (retention.py), so the list shows what is kept
     with Journal() as journal:
+        if args.run_id is not None or args.runs:
+            return _year(journal, args, out)
         if args.batch is None:
             batches = journal.batches()
             if args.format == "json":
@@ -39,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
                 out.write("\n")
             else:
                 _list(batches, out)
+                from desktop.core.year_history import write_runs, year_runs
+
+                write_runs(year_runs(journal), out)
             return 0
         batch = journal.batch(args.batch)
         if batch is None:
@@ -70,6 +77,31 @@ def run(args: argparse.Namespace) -> int:
             out.write("\n")
             return 0
         _show(batch, items, out)
+    return 0
+
+
+def _year(journal: Journal, args: argparse.Namespace, out: TextIO) -> int:
+    """Sync and action runs (``--runs``, ``--run N``): kept beside the upload batches in the journal."""
+    from desktop.core.year_history import run_as_json, write_run, write_runs, year_runs
+
+    runs = year_runs(journal)
+    if args.run_id is None:
+        if args.format == "json":
+            json.dump([run_as_json(r) for r in runs], out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        elif runs:
+            write_runs(runs, out)
+        else:
+            out.write("No sync or action runs yet.\n")
+        return 0
+    run = next((r for r in runs if r.id == args.run_id), None)
+    if run is None:
+        raise UsageError(f"There is no run {args.run_id}; 'register-desktop history --runs' lists them.")
+    if args.format == "json":
+        json.dump(run_as_json(run, journal), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        write_run(journal, run, out)
     return 0
 
 

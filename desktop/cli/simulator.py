@@ -23,6 +23,10 @@ def register(sub: Any) -> None:
     p.add_argument("--faults", metavar="SPEC",
                    help="e.g. 5xx=0.1,5xx-after=0.05,drop=0.05,drop-after=0.05,slow=0.1,slow-seconds=3,429=0.1,seed=1")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date Register's date rules use (default: today, UTC)")
+    p.add_argument("--trn-after", type=float, default=5.0, metavar="SECONDS",
+                   help="grant each new trainee its TRN this long after creation (default 5; negative: never)")
+    p.add_argument("--award-after", type=float, metavar="SECONDS",
+                   help="award QTS/EYTS this long after a recommendation (default: --trn-after)")
     p.add_argument("--no-duplicate-rule", action="store_true", help=argparse.SUPPRESS)  # benchmarks: count duplicates
     p.set_defaults(run=run)
 
@@ -41,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         sim = RegisterSimulator(host=args.host, port=args.port, token=args.token, rate_limit=args.rate_limit,
                                 window=args.rate_window, state_file=args.state, faults=faults,
-                                today=parse_today(args.today), duplicate_rule=not args.no_duplicate_rule)
+                                today=parse_today(args.today), duplicate_rule=not args.no_duplicate_rule,
+                                trn_after=None if args.trn_after < 0 else args.trn_after,
+                                award_after=args.award_after)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:

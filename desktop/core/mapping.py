@@ -510,12 +510,14 @@ def _hinted(raw: RawTable, sources: list[tuple[int, str]], strong: set[str], tem
     return out
 
 
-_FUZZY_CHOICES: dict[str, dict[str, _Key]] = {}
+_FUZZY_CHOICES: dict[tuple[str, tuple[str, ...]], dict[str, _Key]] = {}
 
 
 def _fuzzy_choices(template: Template, keys: dict[str, _Key]) -> dict[str, _Key]:
-    """Every wording fuzzy matching compares a header with, once per template version."""
-    hit = _FUZZY_CHOICES.get(template.version)
+    """Every wording fuzzy matching compares a header with, once per template (its version and fields:
+    the action templates of withdraw/defer/recommend share the version of the bulk-add template)."""
+    cache_key = (template.version, tuple(template.names))
+    hit = _FUZZY_CHOICES.get(cache_key)
     if hit is not None:
         return hit
     spaced_keys: dict[str, _Key] = {}
@@ -529,7 +531,7 @@ def _fuzzy_choices(template: Template, keys: dict[str, _Key]) -> dict[str, _Key]
                 k = keys.get(_compact(w))
                 if k is not None and len(_compact(w)) > 3:
                     spaced_keys.setdefault(_spaced(w), k)
-    _FUZZY_CHOICES[template.version] = spaced_keys
+    _FUZZY_CHOICES[cache_key] = spaced_keys
     return spaced_keys
 
 

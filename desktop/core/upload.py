@@ -665,8 +665,13 @@ def practice_state_file() -> Path:
     return data_dir() / "practice" / "register-state.json"
 
 
+#: seconds until the practice Register grants a created trainee its TRN (so a rehearsal reaches recommend)
+PRACTICE_TRN_AFTER = 5.0
+
+
 def start_practice(*, state_file: Path | None = None, rate_limit: int = 100, window: float = 60.0,
-                   faults: Any = None, today: dt.date | None = None) -> tuple[Any, Environment]:
+                   faults: Any = None, today: dt.date | None = None,
+                   trn_after: float | None = PRACTICE_TRN_AFTER) -> tuple[Any, Environment]:
     """Start the local Register in this process (Practice): returns the running simulator and its environment.
 
     Its trainees persist in the data folder, so a practice upload can be resumed like a real one.
@@ -675,7 +680,7 @@ def start_practice(*, state_file: Path | None = None, rate_limit: int = 100, win
     from desktop.api.simulator import RegisterSimulator
 
     sim = RegisterSimulator(state_file=state_file or practice_state_file(), rate_limit=rate_limit, window=window,
-                            faults=faults, today=today)
+                            faults=faults, today=today, trn_after=trn_after)
     base = sim.start()
     return sim, PRACTICE.with_base_url(base)
 

@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self.export_page.back_requested.connect(lambda: self.go_to(REVIEW))
         self._credential_store = credential_store
         self._upload_panel: UploadPanel | None = None  # built on first need: keeps the HTTP stack out of start-up
+        self._sync_panel: Any = None  # "Send to Register" (sync), built with the upload panel
         for page in (self.open_page, self.mapping_page, self.review_page, self.export_page):
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
@@ -289,6 +290,13 @@ class MainWindow(QMainWindow):
         self.refilter_action = self._action("Apply the filter &again", self.review_page.refilter, "Ctrl+Shift+R")
         self.file_order_action = self._action("&File order", self.review_page.file_order)
         self.about_action = self._action("&About Register Desktop", self.about)
+        self.withdraw_action = self._action("&Withdraw trainees from a file…", lambda: self.show_action_dialog("withdraw"),
+                                            tip="Withdraw the trainees listed in a file (checked with Register first)")
+        self.defer_action = self._action("&Defer trainees from a file…", lambda: self.show_action_dialog("defer"),
+                                         tip="Defer the trainees listed in a file")
+        self.recommend_action = self._action("Recommend for &QTS or EYTS from a file…",
+                                             lambda: self.show_action_dialog("recommend"),
+                                             tip="Recommend the trainees listed in a file for QTS or EYTS")
         self.history_action = self._action("Upload &history…", self.show_history,
                                            tip="Past uploads from this computer, each with its receipt")
         self.guide_window_action = self._action("Field guide: &every field…", self.show_guide_window,
@@ -316,6 +324,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.report_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_file_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.withdraw_action)
+        file_menu.addAction(self.defer_action)
+        file_menu.addAction(self.recommend_action)
         file_menu.addSeparator()
         file_menu.addAction(self.history_action)
         file_menu.addAction(self.delete_data_action)
@@ -538,6 +550,8 @@ class MainWindow(QMainWindow):
         self.loaded = None
         if self._upload_panel is not None:
             self._upload_panel.set_session(None)
+        if self._sync_panel is not None:
+            self._sync_panel.set_session(None)
 
     def close_file(self) -> None:
         if self._refuse_while_uploading("close the file"):
@@ -602,6 +616,8 @@ class MainWindow(QMainWindow):
         self.review_page.set_model(self.model)
         if self._upload_panel is not None:
             self._upload_panel.set_session(result.session)
+        if self._sync_panel is not None:
+            self._sync_panel.set_session(result.session)
         self.go_to(REVIEW)
         self._update_status()
         if result.lost_edits:
@@ -832,7 +848,41 @@ class MainWindow(QMainWindow):
             self.export_page.set_upload_widget(panel)
             self._upload_panel = panel
             panel.set_session(self.session)
+            from desktop.ui.year_panels import SyncPanel
+
+            sync = SyncPanel(self.jobs, panel._target, self.config)
+            sync.answers_ready.connect(self._apply_sync_answers)
+            sync.running_changed.connect(self._upload_running)
+            self.export_page.set_upload_widget(sync)
+            sync.set_session(self.session)
+            self._sync_panel = sync
         return self._upload_panel
+
+    @property
+    def sync_panel(self) -> Any:
+        """Step 4's "Send to Register" (sync) panel, built with the upload panel."""
+        _ = self.upload_panel
+        return self._sync_panel
+
+    def _apply_sync_answers(self, findings: Any) -> None:
+        """The comparison and Register's answers to a sync, on the rows and cells they concern."""
+        from desktop.core.upload import apply_api_findings
+
+        session = self.session
+        if session is None or self.model is None or self._sync_panel is None or self._sync_panel.session is not session:
+            return
+        apply_api_findings(session, findings)
+        self.model.refresh_findings()
+        self._update_status()
+
+    def show_action_dialog(self, kind: str) -> Any:
+        """File → Withdraw / Defer / Recommend from a file: the action's dialog (where and token from step 4)."""
+        from desktop.ui.year_panels import ActionsDialog
+
+        dialog = ActionsDialog(kind, self.jobs, self.upload_panel._target, self.config, today=self.today(), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def _refuse_while_uploading(self, what: str) -> bool:
         if not self.uploading:

@@ -9,11 +9,18 @@ from tests.helpers import valid_row
 
 def test_every_value_is_a_string_with_leading_zeros_kept():
     data = build_payload(valid_row())["data"]
-    assert all(isinstance(v, str) for k, v in data.items() if not k.endswith("_attributes"))
+    assert all(isinstance(v, str) for k, v in data.items() if not k.endswith("_attributes") and k != "application_id")
     assert data["itt_qualification_aim"] == "020"
     assert data["study_mode"] == "01"
     assert data["degrees_attributes"] == [{"uk_degree": "083", "subject": "100403", "grade": "02",
                                            "graduation_year": "2012", "institution": "0117"}]
+
+
+@pytest.mark.parametrize(("cell", "sent"), [("1234567", 1234567), ("0123456", "0123456"), ("A12345", "A12345")])
+def test_application_id_is_a_number_where_it_survives_as_one(cell, sent):
+    """Register's OpenAPI document types it as an integer (the contract check); text otherwise."""
+    assert build_payload(valid_row(application_id=cell))["data"]["application_id"] == sent
+    assert row_from_body(build_payload(valid_row(application_id=cell))["data"])["application_id"] == cell
 
 
 def test_empty_optionals_are_left_out():

@@ -77,6 +77,18 @@ def test_fuzzy_match_is_trusted_only_as_far_as_the_values_fit():
     assert nothing.columns["date_of_birth"] is None
 
 
+def test_an_action_template_of_the_same_version_does_not_change_the_main_templates_wordings(monkeypatch):
+    """Fuzzy wordings are cached per template, not per version: withdraw's template shares v2026.1."""
+    from desktop.core import mapping
+    from desktop.core.action_files import action_template
+
+    monkeypatch.setattr(mapping, "_FUZZY_CHOICES", {})  # as in a fresh process that reads a withdraw file first
+
+    suggest_mapping(raw({"HESA ID": ["1234567890123"], "Withdrawl dte": ["2026-10-01"]}), action_template("withdraw"))
+    m = suggest({"Date of brth": ["13/02/1985", "01/01/1990"]})
+    assert m.columns["date_of_birth"] == "Date of brth" and m.method["date_of_birth"] == "fuzzy"
+
+
 @pytest.mark.parametrize(("values", "field"), [
     (["26602816520567187", "26413183237641360"], "hesa_id"),
     (["sian@example.com", "rhodri@example.org"], "email"),

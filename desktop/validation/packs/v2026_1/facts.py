@@ -31,6 +31,8 @@ class Route:
     needs_degree: bool
     needs_study_mode: bool
     needs_iqts_country: bool
+    award: str = "QTS"  # what a recommendation leads to: QTS or EYTS (SPEC §11.6)
+    min_placements_for_award: int | None = 2  # None: the route needs no placements to be recommended (Q3)
 
 
 class PackFacts(Mapping[str, Any]):
@@ -45,7 +47,8 @@ class PackFacts(Mapping[str, Any]):
         self.routes: dict[str, Route] = {
             code: Route(code=code, name=r["name"], accepted=r["accepted"], from_cycle=r["from_cycle"],
                         early_years=r["early_years"], needs_degree=r["needs_degree"],
-                        needs_study_mode=r["needs_study_mode"], needs_iqts_country=r["needs_iqts_country"])
+                        needs_study_mode=r["needs_study_mode"], needs_iqts_country=r["needs_iqts_country"],
+                        award=r.get("award", "QTS"), min_placements_for_award=r.get("min_placements_for_award", 2))
             for code, r in routes.items()
         }
         self.early_years_routes = frozenset(c for c, r in self.routes.items() if r.early_years)
