@@ -10,6 +10,9 @@ Builds nothing: run `sh build/build.sh` (or pyinstaller build/desktop.spec) firs
 - Network: under strace, a first run of the window and of ``register-desktop check`` on the
   sample must make no connect() to an IPv4 or IPv6 address (local sockets, e.g. D-Bus, are fine).
 - Size: the bundle's size on disk (target under 250 MB).
+
+Targets: issue 7's 3 s, tightened by issue 16 to 1 s for the cold start; ``--json`` ends with the
+figures as one line of JSON (``benchmarks/speed.py`` reads it).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bundle", default=str(ROOT / "dist" / "RegisterDesktop"))
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--json", action="store_true", help="end with the figures as one line of JSON")
     args = ap.parse_args()
     bundle = Path(args.bundle)
     gui = bundle / ("RegisterDesktop.exe" if os.name == "nt" else "RegisterDesktop")
@@ -74,8 +78,12 @@ def main() -> int:
                 return 1
             times.append(elapsed)
             print(f"run {i + 1}: {elapsed:.2f} s to a painted window with the sample ({proc.stdout.strip()})")
-    print(f"cold start (first run) {times[0]:.2f} s, median {statistics.median(times):.2f} s — target under 3 s: "
-          f"{'ok' if max(times) < 3 else 'MISSED'}")
+    print(f"cold start (first run) {times[0]:.2f} s, median {statistics.median(times):.2f} s — target 1 s (issue 16): "
+          f"{'ok' if times[0] <= 1 else 'MISSED'}")
+    if args.json:
+        import json
+
+        print(json.dumps({"first_s": times[0], "median_s": statistics.median(times), "size_mb": size / 1e6}))
     if shutil.which("strace") is None:
         print("strace not found: network check skipped (apt-get install strace)")
         return 0

@@ -7,12 +7,16 @@ Generates the seeded synthetic CSV first (``benchmarks/generate.py``), then driv
 
 * **open + validate + first paint**: from ``open_file`` until the review grid has painted, split
   into reading and choosing the mapping (the load job), building and validating the session (the
-  prepare job), and building the model and painting. Target under 5 s.
-* **edit**: ``setData`` on a random cell through the sorted/filtered view and the undo stack
-  (``ImportSession.edit_cells`` revalidates the row) until the viewport has repainted; then the
-  problems panel's refresh, which runs just after the paint. Target under 50 ms (both shown).
+  prepare job), and building the model and painting. Target (issue 16) 1.5 s.
+* **edit**: the path the window really takes: ``setData`` on a random cell through the sorted
+  view and the undo stack (``ImportSession.edit_cells`` revalidates the row, the model repaints
+  what changed) until the grid has repainted, then the problems panel's refresh (its timer fires
+  after the paint; here it is run at once, so the timer's wait is not counted) and the repaint of
+  the panel and the status bar. Target (issue 16) 30 ms at the 95th percentile, the whole of it.
 * **scrolling**: page by page and in jumps through all rows, one synchronous repaint per frame.
   Target: no frame over 16 ms.
+
+``--json`` adds one line of JSON with the figures (``benchmarks/speed.py`` reads it).
 
 Timings are wall clock on this machine (other processes share its two cores: run it twice).
 """
@@ -64,12 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--frames", type=int, default=400)
     parser.add_argument("--size", default="1400x900")
+    parser.add_argument("--json", action="store_true", help="end with the figures as one line of JSON")
     args = parser.parse_args(argv)
     width, height = (int(x) for x in args.size.split("x"))
 
     from benchmarks.generate import ensure
 
-    path, _ = ensure(args.rows, "csv")
+    path, _ = ensure(args.rows, "csv", defect_share=0)  # issue 16 measures valid files
     private = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     os.environ["DESKTOP_CONFIG_DIR"] = str(private / "config")  # no saved profile or settings of the user's
     os.environ["DESKTOP_DATA_DIR"] = str(private / "data")
@@ -101,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     t_painted = time.perf_counter()
     total = t_painted - t0
     s = window.session.summary()
-    print("\nOpen + validate + first paint (target < 5 s)")
+    print("\nOpen + validate + first paint (target 1.5 s)")
     print(f"  read + choose mapping   {t_loaded - t0:7.2f} s")
     print(f"  session + validation    {t_prepared - t_loaded:7.2f} s   ({s['errors']:,} errors, {s['warnings']:,} warnings)")
     print(f"  first paint             {t_painted - t_prepared:7.2f} s")
-    print(f"  total                   {total:7.2f} s   {'OK' if total < 5 else 'OVER TARGET'}")
+    print(f"  total                   {total:7.2f} s   {'OK' if total <= 1.5 else 'OVER TARGET'}")
 
     # ---------------------------------------------------------------- edits
     page = window.review_page
@@ -133,16 +138,18 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         page._refresh_timer.stop()  # run the deferred refresh now, to time it
         page._refresh_after_change()
+        page.findings.repaint()
+        window.statusBar().repaint()
         panel_times.append(time.perf_counter() - t)
     window._autosave_timer.stop()
     both = [a + b for a, b in zip(edit_times, panel_times, strict=True)]
-    print(f"\nEdit revalidated and repainted, {args.edits} random edits in a sorted view (target < 50 ms)")
+    print(f"\nEdit revalidated and repainted, {args.edits} random edits in a sorted view (target 30 ms p95)")
     print(f"  edit + repaint          median {ms(statistics.median(edit_times))}, p95 {ms(pct(edit_times, 95))}, "
           f"max {ms(max(edit_times))}")
     print(f"  then problems refresh   median {ms(statistics.median(panel_times))}, p95 {ms(pct(panel_times, 95))}, "
           f"max {ms(max(panel_times))}")
     print(f"  both                    median {ms(statistics.median(both))}, p95 {ms(pct(both, 95))}, max {ms(max(both))}"
-          f"   {'OK' if pct(both, 95) < 0.05 else 'OVER TARGET'} (p95)")
+          f"   {'OK' if pct(both, 95) <= 0.03 else 'OVER TARGET'} (p95)")
 
     # ---------------------------------------------------------------- scrolling
     def scroll_frames(label: str) -> list[float]:
@@ -185,6 +192,15 @@ def main(argv: list[str] | None = None) -> int:
 
     window._may_discard = lambda: True  # type: ignore[method-assign]
     window.close()
+    if args.json:
+        import json
+
+        print(json.dumps({
+            "rows": args.rows, "open_s": total, "read_s": t_loaded - t0, "session_s": t_prepared - t_loaded,
+            "paint_s": t_painted - t_prepared, "edit_median_ms": statistics.median(both) * 1000,
+            "edit_p95_ms": pct(both, 95) * 1000, "edit_max_ms": max(both) * 1000,
+            "scroll_median_ms": statistics.median(frames) * 1000, "scroll_worst_ms": worst * 1000,
+            "scroll_over": sum(1 for f in frames if f > 0.016), "scroll_frames": len(frames)}))
     return 0
 
 

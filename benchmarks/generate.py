@@ -35,7 +35,7 @@ def data_path(n: int, fmt: str, folder: Path = DATA, *, defect_share: float = DE
 
 
 def _stamp(n: int, seed: int, defect_share: float) -> str:
-    return f"rows={n} seed={seed} defect_share={defect_share}\n"
+    return f"rows={n} seed={seed} defect_share={defect_share}" + (" unique" if defect_share == 0 else "") + "\n"
 
 
 def ensure(n: int, fmt: str, *, seed: int = SEED, defect_share: float = DEFECT_SHARE,
@@ -47,7 +47,8 @@ def ensure(n: int, fmt: str, *, seed: int = SEED, defect_share: float = DEFECT_S
     stamp = _stamp(n, seed, defect_share)
     if not force and path.exists() and sidecar.exists() and sidecar.read_text() == stamp:
         return path, False
-    rows = synthetic.rows(n, seed=seed, defect_share=defect_share)
+    # defect-free files are also free of chance duplicates: "valid" means Register accepts every row
+    rows = synthetic.rows(n, seed=seed, defect_share=defect_share, unique=defect_share == 0)
     tmp = path.with_name(path.name + ".part" + path.suffix)  # keep the suffix: openpyxl checks it
     if fmt == "csv":
         synthetic.write_csv(tmp, rows)

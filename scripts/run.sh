@@ -12,4 +12,11 @@ if "$VENV_BIN/python" -c "import sys; from desktop.ui.app import display_availab
     exec "$VENV_BIN/python" -m desktop "$FILE"
 fi
 echo "No display here, so no window: checking the file on the command line instead." >&2
-exec "$VENV_BIN/register-desktop" check "$FILE"
+set +e
+"$VENV_BIN/register-desktop" check "$FILE"
+status=$?
+if [ "$status" -eq 1 ]; then  # the check ran and found rows to fix (the sample has some on purpose)
+    echo "Set-up worked: the check above found rows to fix, which is what it is for." >&2
+    exit 0
+fi
+exit "$status"

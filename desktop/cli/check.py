@@ -7,7 +7,7 @@ import csv
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop.cli.common import add_today, output, parse_today
+from desktop.cli.common import add_today, output, parse_today, plural
 from desktop.core.errors import UsageError, UserFacingError
 
 if TYPE_CHECKING:
@@ -209,11 +209,6 @@ def write_csv(report: dict[str, Any], out: TextIO) -> None:
 def _short(value: Any, limit: int = 60) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 error', '2 errors', '1,204 rows'."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def write_text(report: dict[str, Any], out: TextIO, today_label: str, file_arg: str | None = None,

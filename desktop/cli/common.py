@@ -13,6 +13,11 @@ from desktop.base.writer import open_output
 from desktop.core.errors import UsageError
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 error', '2 errors', '1,204 rows' (never '1 errors')."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def parse_today(text: str | None) -> dt.date | None:
     if not text:
         return None

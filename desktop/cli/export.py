@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop.base.writer import writes_to_stdout
 from desktop.cli.check import add_mapping_options, open_session, repeat_options
-from desktop.cli.common import add_today
+from desktop.cli.common import add_today, plural
 from desktop.core.export import default_error_report, export_register_csv
 
 
@@ -49,10 +49,11 @@ def run(args: argparse.Namespace) -> int:
             f"(the others go to {default_error_report(Path(args.out)).name}).\n")
         return 1
     if result.written:
-        out.write(f"Wrote {result.rows_written} of {total} rows to {result.path} "
+        out.write(f"Wrote {result.rows_written:,} of {plural(total, 'row')} to {result.path} "
                   f"(Register template {session.template.version}, {result.size_bytes:,} bytes).\n")
     if result.error_report is not None:
-        out.write(f"{result.rows_with_errors} rows with errors were left out; they are in {result.error_report} "
+        out.write(f"{plural(result.rows_with_errors, 'row')} with errors {'was' if result.rows_with_errors == 1 else 'were'} "
+                  f"left out; they are in {result.error_report} "
                   "with Register's own 'Validation results' and 'Errors' columns.\n")
     changes = sum(session.value_change_counts().values())
     if changes:

@@ -13,8 +13,12 @@ from typing import Any
 
 from desktop.api.environments import resolve_environment
 from desktop.core.config import load_config
-from desktop.core.errors import UsageError
+from desktop.core.errors import UsageError, UserFacingError
 from desktop.core.secrets import ENV_VAR, CredentialStore, default_store, mask
+
+
+class NoKeychainError(UserFacingError):
+    title = "The token was not saved"
 
 
 def register(sub: Any) -> None:
@@ -37,11 +41,15 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
         else:
             token = getpass.getpass(f"Paste your Register API token for {environment.label} (it is not shown): ").strip()
         where = store.set(environment.key, token)
-        out.write(f"Token for {environment.label} {where.description}.\n")
         if where.kind == "session":
-            out.write("No keychain is available, so it is forgotten when this command ends. For unattended use, set "
-                      f"{ENV_VAR} in the environment instead.\n")
-            return 1
+            # held in this process's memory only: gone the moment this command ends, so say it was not saved
+            store.delete(environment.key)
+            raise NoKeychainError(
+                f"The token for {environment.label} was NOT saved: this computer has no system keychain the app can "
+                "use, and a token kept in memory is forgotten when this command ends. For unattended use, set "
+                f"{ENV_VAR} in the environment of the command that uploads; on a desktop, unlock the keychain "
+                "(Windows Credential Manager, macOS Keychain or a Secret Service such as GNOME Keyring) and try again.")
+        out.write(f"Token for {environment.label} {where.description}.\n")
         return 0
     if args.action == "clear":
         removed = store.delete(environment.key)

@@ -167,9 +167,12 @@ def _token(environment: Environment, store: CredentialStore, err: TextIO) -> str
 def _describe_plan(plan: Any, rate: int, per: float, err: TextIO) -> None:
     if plan.resuming:
         err.write(f"Resuming batch {plan.batch_id}: {plan.already_done} rows already have an outcome.\n")
-    eta = format_duration(plan.estimated_seconds)
+    # the plan counts the rate limit only: under a minute of waiting is not "about 0 s" (each request
+    # also takes as long as Register takes to answer)
+    eta = ("under a minute of waiting" if plan.estimated_seconds < 60
+           else f"about {format_duration(plan.estimated_seconds)}")
     err.write(f"{plan.to_send} rows to send to {plan.environment.label} ({plan.environment.base_url}); "
-              f"about {eta} at {rate} requests per {per:g} s.\n")
+              f"{eta} at {rate} requests per {per:g} s, plus Register's time to answer each.\n")
 
 
 def _confirm(environment: Environment, n: int, err: TextIO) -> bool:
@@ -180,7 +183,7 @@ def _confirm(environment: Environment, n: int, err: TextIO) -> bool:
     err.write(warning)
     err.flush()
     answer = input(f"Send {n} trainees to {environment.label}? Type 'yes' to send: ")
-    return answer.strip().lower() in ("yes", "y")
+    return answer.strip().lower() == "yes"  # the word asked for: a stray 'y' sends nothing
 
 
 def _on_interrupt(token: CancelToken, err: TextIO) -> Any:
@@ -218,12 +221,15 @@ class _ProgressPrinter:
             self.first, self.start = done, now
         sent = done - self.first
         remaining = total - done
-        if sent >= 3:
-            left = (now - self.start) / sent * remaining
-        else:
-            left = self.estimate * (remaining / max(1, total - self.first))
         pct = int(100 * done / total)
-        text = f"{done}/{total} rows ({pct}%), about {format_duration(left)} left"
+        if sent >= 3:  # the pace so far: the rate limit and Register's answers together
+            left = (now - self.start) / sent * remaining
+            text = f"{done}/{total} rows ({pct}%), about {format_duration(left)} left"
+        elif self.estimate >= 60:
+            left = self.estimate * (remaining / max(1, total - self.first))
+            text = f"{done}/{total} rows ({pct}%), about {format_duration(left)} left"
+        else:  # nothing measured yet, and the plan's estimate ignores Register's answer time
+            text = f"{done}/{total} rows ({pct}%), working out the time left"
         if self.tty:
             width = 30
             filled = int(width * done / total)

@@ -23,7 +23,7 @@ FILE_NAME = "settings.json"
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
-    environment: str = "sandbox"  # production, sandbox, practice or an API base URL
+    environment: str = "practice"  # production, sandbox, practice or an API base URL; Practice until the user picks one
     rate_limit: int = Field(default=100, ge=1, le=100_000)  # requests per rate_window (Register: 100 per 60 s)
     rate_window: float = Field(default=60.0, gt=0, le=3600)
     connect_timeout: float = Field(default=10.0, gt=0, le=300)

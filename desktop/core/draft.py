@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import UserFacingError
 from desktop.core.loading import RawTable
@@ -36,11 +36,14 @@ from desktop.core.mapping import (
     hints_from,
     suggest_mapping,
 )
-from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore, choose_mapping
+from desktop.core.profiles import LoadedProfile, ProfileStore, choose_mapping
 from desktop.core.reference import current_code_lists
 from desktop.core.values import KIND_TITLES, KINDS, ValueMapper, ValueOptions, ValueRow, split_pieces
 from desktop.validation.codelists import CodeLists
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
+
+if TYPE_CHECKING:
+    from desktop.core.profile_model import MappingProfile
 
 
 class MappingError(UserFacingError):
@@ -409,12 +412,16 @@ class MappingDraft:
     # ------------------------------------------------------------------ results
     def to_profile(self, name: str, description: str = "") -> MappingProfile:
         """The mapping and value map in force, as a profile to save or share."""
+        from desktop.core.profile_model import MappingProfile
+
         return MappingProfile.from_mapping(name, self.mapping, self.raw.headers, options=self.options,
                                            description=description)
 
     def suggested_profile(self, name: str, description: str = "", limit: int = 500) -> MappingProfile:
         """A profile to review: the mapping, plus for every code field each distinct source value that
         is not a code with the code it would become (``None`` where we cannot tell: fill it in)."""
+        from desktop.core.profile_model import MappingProfile
+
         mapper = ValueMapper(self.template, self.code_lists,
                              ValueOptions(user_maps=self.options.user_maps, disabled=frozenset({"split"})), self.today)
         values: dict[str, dict[str, str | None]] = {}

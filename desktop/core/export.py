@@ -28,6 +28,7 @@ import numpy as np
 from desktop.base.writer import is_special, write_file
 from desktop.core.errors import UserFacingError
 from desktop.core.safety import safe_cell
+from desktop.validation.findings import Severity
 
 if TYPE_CHECKING:
     from desktop.core.session import ImportSession
@@ -150,12 +151,12 @@ def _error_report(session: ImportSession, names: list[str], cols: list[np.ndarra
     wording = session.pack.csv_wording
 
     def texts(findings: Findings) -> dict[int, list[str]]:
-        frame = findings.frame
-        errors = frame[frame["severity"] == "error"].sort_values("row", kind="stable")  # info notes can be millions
+        errors = findings.take(np.flatnonzero(findings.severity_is(Severity.ERROR)))  # info notes can be millions
+        errors = errors.take(np.argsort(errors.rows, kind="stable"))
         by_row: dict[int, list[str]] = {}
-        for row, name, message, register in zip(errors["row"].tolist(), errors["field"].tolist(),
-                                                errors["message"].tolist(), errors["register_message"].tolist(),
-                                                strict=True):
+        for row, name, message, register in zip(errors.rows.tolist(), errors.column("field").tolist(),
+                                                errors.column("message").tolist(),
+                                                errors.column("register_message").tolist(), strict=True):
             if isinstance(register, str) and register:
                 text = wording(register)  # Register's own words, as its CSV page writes them in its errors file
             else:  # a problem Register does not word (it would drop the value silently, say): the app's words

@@ -132,7 +132,7 @@ class Mapping:
             return ""
         method = self.method.get(field_name, "exact")
         if method in ("exact", "user", "profile"):
-            return METHOD_TITLES[method] if method != "profile" else f"the saved profile '{self.profile_name or ''}'"
+            return METHOD_TITLES[method] if method != "profile" else f"profile '{self.profile_name or ''}'"
         told = self.reasons.get(field_name) or METHOD_TITLES.get(method, method)
         if method == "confirmed":
             return told

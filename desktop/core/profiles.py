@@ -14,25 +14,25 @@ template, or a newer profile format, is refused with a ``ProfileError`` — neve
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any
 
 from desktop.base.writer import write_file
 from desktop.core.errors import UserFacingError
-from desktop.core.mapping import Mapping, match_headers
+from desktop.core.mapping import Mapping
 from desktop.core.paths import config_dir, private_file
-from desktop.core.values import KINDS, ValueOptions
+from desktop.core.values import ValueOptions
 from desktop.validation.codelists import CodeLists, bundled_code_lists
 from desktop.validation.resources import read_json
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
+
+if TYPE_CHECKING:
+    from desktop.core.profile_model import MappingProfile as MappingProfile  # served by __getattr__ below
 
 logger = logging.getLogger(__name__)
 
@@ -44,76 +44,14 @@ class ProfileError(UserFacingError):
     title = "The mapping profile cannot be used"
 
 
-class MappingProfile(BaseModel):
-    """The file format (format_version 1)."""
+def __getattr__(name: str) -> Any:
+    """``MappingProfile`` is a pydantic model, imported on first use: a check that finds no saved
+    profile never loads pydantic (a tenth of its start-up)."""
+    if name == "MappingProfile":
+        from desktop.core.profile_model import MappingProfile
 
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["register-desktop/mapping-profile"] = "register-desktop/mapping-profile"
-    format_version: int = FORMAT_VERSION
-    name: str = Field(min_length=1, max_length=120)
-    description: str = ""
-    template_version: str = Field(pattern=r"^v\d{4}\.\d+$")
-    created: str = Field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
-    headers: list[str] = Field(default_factory=list)  # the source file's headers: its signature
-    columns: dict[str, str | None] = Field(default_factory=dict)  # template field -> source header
-    values: dict[str, dict[str, str | None]] = Field(default_factory=dict)  # field -> source value -> code (None: undecided)
-    disabled_conversions: list[str] = Field(default_factory=list)
-
-    @field_validator("disabled_conversions")
-    @classmethod
-    def _known_kinds(cls, v: list[str]) -> list[str]:
-        unknown = sorted(set(v) - set(KINDS))
-        if unknown:
-            raise ValueError(f"unknown kind(s) of value change {unknown}; known: {', '.join(KINDS)}")
-        return v
-
-    @field_validator("name")
-    @classmethod
-    def _clean_name(cls, v: str) -> str:
-        v = " ".join(v.split())
-        if not v:
-            raise ValueError("a profile needs a name")
-        return v
-
-    # ------------------------------------------------------------------ use
-    def signature(self) -> frozenset[str]:
-        return header_signature(self.headers)
-
-    def value_options(self) -> ValueOptions:
-        user = {f: {src: code for src, code in m.items() if code is not None} for f, m in self.values.items()}
-        return ValueOptions(disabled=frozenset(self.disabled_conversions), user_maps={f: m for f, m in user.items() if m})
-
-    def to_mapping(self, headers: list[str], template: Template) -> Mapping:
-        """The profile's columns applied to a file's headers; columns the file lacks are noted."""
-        wanted = [s for s in self.columns.values() if s]
-        found = match_headers(headers, wanted)
-        columns: dict[str, str | None] = dict.fromkeys(template.names)
-        notes = []
-        for name, source in self.columns.items():
-            if not source or name not in columns:
-                continue
-            if source in found:
-                columns[name] = found[source]
-            else:
-                notes.append(f"The profile '{self.name}' maps {name} to the column '{source}', which this file does not have.")
-        mapped = [n for n, s in columns.items() if s is not None]
-        return Mapping(template.version, columns, dict.fromkeys(mapped, 1.0), dict.fromkeys(mapped, "profile"),
-                       origin="profile", profile_name=self.name, notes=notes)
-
-    @classmethod
-    def from_mapping(cls, name: str, mapping: Mapping, headers: list[str], *, options: ValueOptions | None = None,
-                     values: dict[str, dict[str, str | None]] | None = None, description: str = "") -> MappingProfile:
-        merged: dict[str, dict[str, str | None]] = {f: dict(m) for f, m in (values or {}).items()}
-        opts = options or ValueOptions()
-        for f, m in opts.user_maps.items():
-            merged.setdefault(f, {}).update(m)
-        return cls(name=name, description=description, template_version=mapping.template_version, headers=list(headers),
-                   columns={k: v for k, v in mapping.columns.items() if v is not None},
-                   values={f: m for f, m in merged.items() if m}, disabled_conversions=sorted(opts.disabled))
-
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(), ensure_ascii=False, indent=2) + "\n"
+        return MappingProfile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def header_signature(headers: list[str]) -> frozenset[str]:
@@ -188,6 +126,10 @@ def _parse_document(doc: Any, source: str, template: Template, code_lists: CodeL
                 "'register-desktop map', or update the app.")
         doc, report = _migrate(doc, version, template.version, history)
         migrated_from = version
+    from pydantic import ValidationError
+
+    from desktop.core.profile_model import MappingProfile
+
     try:
         profile = MappingProfile.model_validate(doc)
     except ValidationError as exc:
@@ -328,6 +270,26 @@ class ProfileStore:
         except OSError as exc:
             raise ProfileError(f"The profile cannot be saved in {self.folder}: {exc.strerror or exc}.") from None
 
+    def remember(self, profile: MappingProfile) -> tuple[Path, str]:
+        """Keep a mapping the user made so the next file with these headers opens with it (the
+        window does this on "Continue"): it replaces the profile made for exactly these headers,
+        else is saved under a name no other profile has. Returns (path, name used)."""
+        existing = self.find_for_headers(profile.headers)
+        if existing is not None and existing.path is not None:
+            kept = profile.model_copy(update={"name": existing.profile.name})
+            try:
+                return private_file(existing.path, kept.to_json()), kept.name
+            except OSError as exc:
+                raise ProfileError(f"The mapping cannot be kept in {self.folder}: {exc.strerror or exc}.") from None
+        good, _ = self.all()
+        taken = {lp.profile.name.casefold() for lp in good}
+        name = profile.name
+        n = 2
+        while name.casefold() in taken:
+            name = f"{profile.name} ({n})"
+            n += 1
+        return self.save(profile.model_copy(update={"name": name})), name
+
     def get(self, name: str, template: Template | None = None) -> LoadedProfile:
         good, _ = self.all(template)
         for loaded in good:
@@ -386,7 +348,7 @@ def choose_mapping(headers: list[str], suggest: Any, template: Template, *,
 
     ``suggest`` is called only when no profile applies (it reads the file's values).
     """
-    loaded = LoadedProfile(profile) if isinstance(profile, MappingProfile) else profile
+    loaded = profile if profile is None or isinstance(profile, LoadedProfile) else LoadedProfile(profile)
     if loaded is None and auto_profile:
         try:
             loaded = (store or ProfileStore()).find_for_headers(headers, template)

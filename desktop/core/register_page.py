@@ -11,7 +11,8 @@ there (§5.14, §8.3).
 everything that page would refuse as the file stands, in Register's words and order:
 
 * ``file.register_too_large``, ``file.register_structure``, ``file.register_columns``: the
-  file checks, each with Register's exact message as ``register_message``;
+  file checks, each with Register's exact message as ``register_message`` (and, for a workbook,
+  ``file.register_csv_only``: the page takes CSV, so this is the sheet saved as CSV);
 * ``header.untrimmed``: a header with spaces around it passes Register's header check, but its
   values are then lost;
 * ``cell.untrimmed``: a cell with spaces around it, with what Register would say about the value
@@ -27,13 +28,13 @@ as in the template: never silently).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from desktop.core.loading import RawTable
-from desktop.core.mapping import REGISTER_REPORT_COLUMNS, Mapping
+from desktop.core.mapping import REGISTER_REPORT_COLUMNS, Mapping, apply_mapping
 from desktop.core.register_words import (
     COLUMNS,
     EXTRA,
@@ -70,7 +71,7 @@ def shown(value: str) -> str:
 def _around(value: str) -> str:
     """What surrounds the value: 'the space' or the invisible characters."""
     core = value.strip()
-    start = value.index(core[0]) if core else len(value)
+    start = len(value) - len(value.lstrip())
     edges = value[:start] + value[start + len(core):]
     return "the space" if set(edges) == {" "} else "the invisible characters (tab, line break or non-breaking space)"
 
@@ -168,6 +169,12 @@ def _file_checks(raw: RawTable, mapping: Mapping, template: Template) -> list[Fi
     """Register's file checks in its order. Register itself stops at a file too large or of the wrong
     structure; the later refusals are reported too (after it), so one round of fixes is enough."""
     out: list[Finding] = []
+    if raw.format != "csv":
+        out.append(Finding(
+            code="file.register_csv_only", severity=Severity.INFO, value=raw.format,
+            message=f"Register's upload page takes CSV files only, not {raw.format.upper()}: what follows about "
+                    "Register's page is about this sheet saved as CSV by a spreadsheet program (which keeps spaces "
+                    "and headers as they are). The app's export writes a CSV Register's page accepts."))
     if raw.format == "csv" and raw.utf8_size is not None and raw.utf8_size > MAX_BYTES:
         out.append(Finding(
             code="file.register_too_large", severity=Severity.ERROR, register_message=TOO_LARGE, value=raw.utf8_size,
@@ -240,13 +247,6 @@ def _untrimmed_headers(raw: RawTable, mapping: Mapping, template: Template) -> l
     return out
 
 
-@dataclass(frozen=True)
-class _Cell:
-    position: int  # frame row
-    field: str
-    value: str  # as Register reads it (guard apostrophes gone, spaces kept)
-
-
 def register_reads(text: str) -> str:
     """A cell as Register validates it: up to two leading guard apostrophes removed (one when it
     stores the row, one when it processes it), nothing trimmed (SPEC §8.3)."""
@@ -256,118 +256,188 @@ def register_reads(text: str) -> str:
     return text
 
 
-def _untrimmed_list(raw: RawTable, mapping: Mapping, template: Template) -> list[_Cell]:
+@dataclass
+class _Cells:
+    """The untrimmed cells of the file, columnar: template field index, frame row, value as Register reads it."""
+
+    field: np.ndarray  # int64 index into the template's names
+    position: np.ndarray  # int64 frame row
+    value: np.ndarray  # object: str
+
+    def __len__(self) -> int:
+        return len(self.position)
+
+
+def _untrimmed_list(raw: RawTable, mapping: Mapping, template: Template) -> _Cells:
     field_of = {s: f for f, s in mapping.columns.items() if s is not None}
+    index = {n: i for i, n in enumerate(template.names)}
     first_index: dict[str, int] = {}
     for i, h in enumerate(raw.headers):
         first_index.setdefault(h, i)
-    cells: list[_Cell] = []
-    for c, trimmed in raw.trimmed.items():
+    fields, positions, values = [], [], []
+    for c, trimmed in sorted(raw.trimmed.items()):
         if c >= len(raw.headers) or first_index.get(raw.headers[c]) != c:
             continue
         name = field_of.get(raw.headers[c])
-        if name is None or name not in template:
+        if name is None or name not in index:
             continue  # a column the app does not use: Register would refuse its header anyway
-        for pos, text in zip(trimmed.positions.tolist(), trimmed.values, strict=True):
-            seen = register_reads(text)
-            if seen.strip() and seen != seen.strip():
-                cells.append(_Cell(int(pos), name, seen))
-    return cells
+        seen = [register_reads(t) if t.startswith("'") else t for t in trimmed.values]
+        keep = [i for i, v in enumerate(seen) if v != v.strip() and v.strip()]
+        if keep:
+            positions.append(trimmed.positions[keep])
+            values.append(np.fromiter((seen[i] for i in keep), object, len(keep)))
+            fields.append(np.full(len(keep), index[name], dtype=np.int64))
+    if not positions:
+        return _Cells(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, object))
+    return _Cells(np.concatenate(fields), np.concatenate(positions), np.concatenate(values))
 
 
 def _untrimmed_cells(raw: RawTable, mapping: Mapping, template: Template, pack: RulePack, code_lists: CodeLists,
                      today: dt.date | None) -> Findings:
+    """Run the row rules over the rows that have untrimmed cells twice, as the app reads them and as
+    Register would (spaces kept), and say what the spaces change. Column by column throughout: a
+    file whose every cell is padded (some systems export fixed-width text) has a million of them."""
     cells = _untrimmed_list(raw, mapping, template)
-    if not cells:
+    if not len(cells):
         return Findings.empty()
-    positions = np.unique(np.fromiter((c.position for c in cells), np.int64, len(cells)))
-    local = {int(p): i for i, p in enumerate(positions.tolist())}
-    as_read = _literal_columns(raw, mapping, template, positions)  # what the app checks (trimmed)
-    as_sent = Columns({k: v.copy() for k, v in as_read.items()}, as_read.n)  # what Register's page would check
+    names = template.names
+    positions = np.unique(cells.position)
+    local = np.searchsorted(positions, cells.position)
+    as_read = apply_mapping(raw, mapping, template).take(positions)  # what the app checks (trimmed, literal)
+    sent = dict(as_read.items())
     # Register's date check reads surrounding spaces (Ruby's ISO 8601 parser) and a graduation year is
     # read by its leading digits: for those the spaces change nothing, so they are checked trimmed
-    lenient = {f.name for f in template.fields if f.kind in ("date", "year")}
-    for cell in cells:
-        if cell.field not in lenient:
-            as_sent[cell.field][local[cell.position]] = cell.value
+    lenient = {i for i, f in enumerate(template.fields) if f.kind in ("date", "year")}
+    for fi in np.unique(cells.field).tolist():
+        if fi not in lenient:
+            at = cells.field == fi
+            column = sent[names[fi]].copy()
+            column[local[at]] = cells.value[at]
+            sent[names[fi]] = column
+    as_sent = Columns(sent, as_read.n)  # what Register's page would check
     ctx = pack.context(template, code_lists, today)
     before, after = FindingSink(), FindingSink()
     for rule in pack.rules:  # row rules only: the duplicate rule is the same either way
         rule.check(as_read, ctx, before)
         rule.check(as_sent, ctx, after)
-    return _compare(cells, local, before.findings(), after.findings(), raw.source_rows)
+    return _compare(cells, local, before.findings(), after.findings(), template, raw.source_rows, pack.csv_wording)
 
 
-def _literal_columns(raw: RawTable, mapping: Mapping, template: Template, positions: np.ndarray) -> Columns:
-    index: dict[str, int] = {}
-    for i, h in enumerate(raw.headers):
-        index.setdefault(h, i)
-    data = {}
-    for name in template.names:
-        source = mapping.columns.get(name)
-        if source is not None and source in index:
-            data[name] = raw.columns[index[source]][positions]
-        else:
-            data[name] = np.full(len(positions), "", dtype=object)
-    return Columns(data, len(positions))
+def _keys(found: Findings, index: dict[str, int], width: int) -> dict[str, np.ndarray]:
+    """The findings' columns, with each finding's cell as one number (local row × width + field)."""
+    frame = found.frame
+    rows = frame["row"].to_numpy(dtype=np.int64)
+    fields = np.fromiter((index.get(f, width - 1) for f in frame["field"].tolist()), np.int64, len(frame))
+    return {"cell": rows * width + fields, "severity": frame["severity"].to_numpy(dtype=object),
+            "code": frame["code"].to_numpy(dtype=object), "message": frame["message"].to_numpy(dtype=object),
+            "register": frame["register_message"].to_numpy(dtype=object)}
 
 
-def _compare(cells: list[_Cell], local: dict[int, int], before: Findings, after: Findings,
-             source_rows: np.ndarray) -> Findings:
-    """What changes when Register reads the cells untrimmed: the errors (with Register's message) and
-    warnings of rules that did not fire on the cell as the app reads it. A value that is wrong either
-    way ('Female ' for sex) is not the space's fault: the app reports it already."""
-    old: set[tuple[int | None, str | None, str]] = {(f.row, f.field, f.code) for f in before if f.severity is not Severity.INFO}
-    new_errors: dict[int, dict[str | None, list[str]]] = {}
-    new_warnings: dict[tuple[int, str | None], str] = {}
-    wrong_anyway: set[tuple[int, str | None]] = set()
-    for f in after:
-        row = f.row or 0
-        if (f.row, f.field, f.code) in old:
-            if f.severity is Severity.ERROR:
-                wrong_anyway.add((row, f.field))
-            continue
-        if f.severity is Severity.ERROR and f.register_message:
-            by_field = new_errors.setdefault(row, {}).setdefault(f.field, [])
-            if f.register_message not in by_field:
-                by_field.append(f.register_message)
-        elif f.severity is Severity.WARNING:
-            new_warnings.setdefault((row, f.field), f.message)
+def _compare(cells: _Cells, local: np.ndarray, before: Findings, after: Findings, template: Template,
+             source_rows: np.ndarray, wording: Callable[[str], str]) -> Findings:
+    """What the spaces change, cell by cell: rules that fire on the value as Register reads it and not
+    as the app reads it. Their errors (with Register's message) make the cell an error; their warnings
+    (a value Register drops without a word) a warning; nothing new, one note per column. A value that
+    is wrong either way ('Female ' for sex) is the app's own finding already, not the space's."""
+    names = template.names
+    width = len(names) + 1  # the last "field" stands for a finding on no field
+    index = {n: i for i, n in enumerate(names)}
+    b, a = _keys(before, index, width), _keys(after, index, width)
+    codes = {c: i for i, c in enumerate(dict.fromkeys([*b["code"].tolist(), *a["code"].tolist()]))}
+    n_codes = len(codes)
 
-    items: list[Finding] = []
-    accepted: dict[str, list[_Cell]] = {}
-    by_row: dict[int, list[_Cell]] = {}
-    for cell in cells:
-        by_row.setdefault(local[cell.position], []).append(cell)
-    for row, row_cells in by_row.items():
-        errors = new_errors.get(row, {})
-        own_fields = {c.field for c in row_cells}
-        others = [m for f, ms in errors.items() if f not in own_fields for m in ms]  # e.g. a route's degree rule
-        for k, cell in enumerate(row_cells):
-            messages = errors.get(cell.field, []) + (others if k == 0 else [])
-            if messages:
-                for m in messages:
-                    items.append(Finding(
-                        code="cell.untrimmed", row=cell.position, field=cell.field, severity=Severity.ERROR,
-                        value=cell.value, register_message=m,
-                        message=f"Register would reject '{shown(cell.value)}' because of {_around(cell.value)} "
-                                f"before or after it (\"{shown(m)}\"). {_REPAIRED}; {_YOURSELF}."))
-            elif (row, cell.field) in wrong_anyway:
-                continue  # the app already reports the value itself
-            elif (warning := new_warnings.get((row, cell.field))) is not None:
-                items.append(Finding(
-                    code="cell.untrimmed", row=cell.position, field=cell.field, severity=Severity.WARNING,
-                    value=cell.value,
-                    message=f"Because of {_around(cell.value)} before or after it, Register would not read "
-                            f"'{shown(cell.value)}' as the app does: {shown(warning)} {_REPAIRED}; {_YOURSELF}."))
-            else:
-                accepted.setdefault(cell.field, []).append(cell)
-    for name, group in accepted.items():  # accepted as written: one note per column, not one per cell
-        example = group[0].value
-        rows = [int(source_rows[c.position]) for c in group[:10]]
-        where = ", ".join(map(str, rows)) + (", …" if len(group) > 10 else "")
-        items.append(Finding(
-            code="cell.untrimmed", field=name, severity=Severity.INFO, value=example,
-            message=f"{len(group)} {name} cell(s) have a space before or after the value (row {where}; for example "
-                    f"'{shown(example)}'). Register's upload page accepts them as written. The app's export and upload trim them."))
-    return Findings.of(items)
+    def rule_keys(k: dict[str, np.ndarray]) -> np.ndarray:
+        return k["cell"] * n_codes + np.fromiter(map(codes.__getitem__, k["code"].tolist()), np.int64, len(k["code"]))
+
+    had = rule_keys(b)[b["severity"] != "info"]
+    fresh = ~np.isin(rule_keys(a), had)
+    is_error = a["severity"] == "error"
+    wrong_anyway = np.unique(a["cell"][is_error & ~fresh])
+    new_error = is_error & fresh & np.fromiter((isinstance(m, str) and bool(m) for m in a["register"].tolist()), bool,
+                                                len(is_error))
+    new_warning = (a["severity"] == "warning") & fresh
+
+    cell_key = local * width + cells.field
+    order = np.argsort(cell_key, kind="stable")
+    sorted_keys = cell_key[order]
+    # the row's first untrimmed cell (lowest field) carries the new errors found on fields without one
+    first_in_row = _first_cell_per_row(cell_key, local, width)
+
+    def owner(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The untrimmed cell each finding's cell is (or -1), by key."""
+        at = np.searchsorted(sorted_keys, keys)
+        hit = (at < len(sorted_keys)) & (sorted_keys[np.minimum(at, len(sorted_keys) - 1)] == keys)
+        return np.where(hit, order[np.minimum(at, len(order) - 1)], -1), hit
+
+    err_cell, own = owner(a["cell"][new_error])
+    err_cell = np.where(own, err_cell, first_in_row[a["cell"][new_error] // width])
+    err_msg = a["register"][new_error]
+    # one finding per cell and message, in the rules' order
+    pairs = list(dict.fromkeys(zip(err_cell.tolist(), err_msg.tolist(), strict=True)))
+    error_cells = {c for c, _ in pairs}
+    wrong = np.isin(cell_key, wrong_anyway)
+    warn_cell, warn_own = owner(a["cell"][new_warning])
+    warnings: dict[int, str] = {}
+    for c, m in zip(warn_cell[warn_own].tolist(), a["message"][new_warning][warn_own].tolist(), strict=True):
+        warnings.setdefault(c, m)
+
+    by_field: dict[int, list[tuple[int, str]]] = {}
+    field_of = cells.field.tolist()
+    for c, m in pairs:
+        by_field.setdefault(field_of[c], []).append((c, m))
+    parts: list[Findings] = []
+    for fi in np.unique(cells.field).tolist():
+        name = names[fi]
+        mine = by_field.get(fi, [])
+        if mine:
+            idx = np.fromiter((c for c, _ in mine), np.int64, len(mine))
+            texts: dict[tuple[str, str], str] = {}  # a padded file repeats its values: each text once
+            for v, (_, m) in zip(cells.value[idx].tolist(), mine, strict=True):
+                if (v, m) not in texts:
+                    texts[(v, m)] = (f"Register would reject '{shown(v)}' because of {_around(v)} before or after it "
+                                     f"(\"{shown(wording(m))}\"). {_REPAIRED}; {_YOURSELF}.")
+            parts.append(_emit(cells, idx, name, Severity.ERROR, [m for _, m in mine],
+                               [texts[(v, m)] for v, (_, m) in zip(cells.value[idx].tolist(), mine, strict=True)]))
+        in_field = np.flatnonzero((cells.field == fi) & ~wrong)
+        rest = [c for c in in_field.tolist() if c not in error_cells]
+        warned = [c for c in rest if c in warnings]
+        if warned:
+            idx = np.asarray(warned, dtype=np.int64)
+            parts.append(_emit(cells, idx, name, Severity.WARNING, [None] * len(idx), [
+                f"Because of {_around(v)} before or after it, Register would not read '{shown(v)}' as the app does: "
+                f"{shown(warnings[c])} {_REPAIRED}; {_YOURSELF}." for c, v in zip(warned, cells.value[idx].tolist(),
+                                                                                  strict=True)]))
+        accepted = [c for c in rest if c not in warnings]
+        if accepted:  # accepted as written: one note per column, not one per cell
+            example = str(cells.value[accepted[0]])
+            rows = [int(source_rows[cells.position[c]]) for c in accepted[:10]]
+            where = ", ".join(map(str, rows)) + (", …" if len(accepted) > 10 else "")
+            parts.append(Findings.of([Finding(
+                code="cell.untrimmed", field=name, severity=Severity.INFO, value=example,
+                message=f"{len(accepted)} {name} cell(s) have a space before or after the value (row {where}; for "
+                        f"example '{shown(example)}'). Register's upload page accepts them as written. The app's export "
+                        "and upload trim them.")]))
+    return Findings.concat(parts)
+
+
+def _first_cell_per_row(cell_key: np.ndarray, local: np.ndarray, width: int) -> np.ndarray:
+    """For each local row, the untrimmed cell with the lowest field (-1 where the row has none)."""
+    out = np.full(int(local.max()) + 1, -1, dtype=np.int64)
+    order = np.lexsort((cell_key, local))  # by row, then by key (i.e. field)
+    rows = local[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    out[rows[first]] = order[first]
+    return out
+
+
+def _emit(cells: _Cells, idx: np.ndarray, name: str, severity: Severity, registers: list[str | None],
+          messages: list[str]) -> Findings:
+    """``cell.untrimmed`` findings on cells ``idx`` of one field, with their own texts."""
+    sink = FindingSink(cells.position[idx])
+    each = iter(messages)
+    each_register = iter(registers)
+    # the sink calls a text function once per cell, in order: hand it the texts made above
+    sink.add(np.ones(len(idx), dtype=bool), cells.value[idx], field=name, code="cell.untrimmed", severity=severity,
+             message=lambda _v: next(each), register=lambda _v: next(each_register))  # type: ignore[arg-type,return-value]
+    return sink.findings()

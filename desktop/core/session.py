@@ -11,10 +11,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desktop.core.draft import MappingDraft, suggestion_record
 from desktop.core.loading import DEFAULT_LIMITS, Limits, RawTable, read_table
@@ -26,7 +25,7 @@ from desktop.core.mapping import (
     header_findings,
     hints_from,
 )
-from desktop.core.profiles import LoadedProfile, MappingProfile, ProfileStore
+from desktop.core.profiles import LoadedProfile, ProfileStore
 from desktop.core.progress import CancelToken, Progress, no_progress
 from desktop.core.reference import current_code_lists
 from desktop.core.register_page import app_findings, is_template_shaped, register_page_findings
@@ -47,6 +46,11 @@ from desktop.validation.findings import (
 )
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from desktop.core.profile_model import MappingProfile
 
 # rows checked per step: big enough that each rule's fixed cost is spread thin (per-value
 # helpers factorise a field once a chunk), small enough for progress and cancel every ~0.2 s
@@ -180,21 +184,24 @@ class ImportSession:
 
     def value_change_groups(self) -> list[dict[str, Any]]:
         """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
-        f = self.static.frame
-        changed = f[f["code"] == VALUE_MAPPED]
+        changed = self.static.where(code=VALUE_MAPPED)
         if not len(changed):
             return []
-        rows = self.source_rows[changed["row"].to_numpy()]
-        groups = changed.assign(source_row=rows).groupby(["field", "value", "message"], sort=False)["source_row"]
-        out: list[dict[str, Any]] = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": [int(r) for r in v]}
-               for k, v in groups]
+        rows = self.source_rows[changed.rows].tolist()
+        groups: dict[tuple[Any, Any, Any], list[int]] = {}
+        keys = zip(changed.column("field").tolist(), changed.column("value").tolist(), changed.column("message").tolist(),
+                   strict=True)
+        for key, row in zip(keys, rows, strict=True):
+            groups.setdefault(key, []).append(row)
+        out: list[dict[str, Any]] = [{"field": k[0], "value": k[1], "message": k[2], "count": len(v), "rows": v} for k, v in groups.items()]
         out.sort(key=lambda g: (-g["count"], g["field"], g["value"]))
         return out
 
     def value_change_counts(self) -> dict[str, int]:
-        f = self.static.frame
-        changed = f[f["code"] == VALUE_MAPPED]
-        return {str(k): int(v) for k, v in changed.groupby("field").size().items()}
+        counts: dict[str, int] = {}
+        for name in self.static.where(code=VALUE_MAPPED).column("field").tolist():
+            counts[name] = counts.get(name, 0) + 1
+        return {str(k): counts[k] for k in sorted(counts)}
 
     # ------------------------------------------------------------------ the file as Register's page reads it
     @property
@@ -304,10 +311,10 @@ class ImportSession:
             raise KeyError(field_name)
         self.columns[field_name][row] = value.strip()
         self.columns.invalidate()
-        static = self.static.frame
-        drop = (static["row"] == row) & (static["field"] == field_name) & static["code"].isin(CLEARED_ON_EDIT)
+        static = self.static
+        drop = (static.rows == row) & (static.column("field") == field_name) & self._cleared_on_edit(static)
         if drop.any():
-            self.static = Findings(static[~drop].reset_index(drop=True))
+            self.static = static.without(drop)
         self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, np.array([row]))
         return list(self.findings.for_rows([row]))
 
@@ -325,15 +332,21 @@ class ImportSession:
             self.columns[field_name][row] = value.strip()
         self.columns.invalidate()
         positions = np.unique(np.asarray([c[0] for c in changes], dtype=np.int64))
-        static = self.static.frame
+        static = self.static
         if len(static):
             edited = {(int(r), f) for r, f, _ in changes}
-            drop = np.fromiter(((int(r), f) in edited for r, f in zip(static["row"], static["field"], strict=True)),
-                               bool, len(static)) & static["code"].isin(CLEARED_ON_EDIT).to_numpy()
+            drop = np.fromiter(((r, f) in edited for r, f in zip(static.rows.tolist(), static.column("field").tolist(),
+                                                                   strict=True)), bool, len(static))
+            drop &= self._cleared_on_edit(static)
             if drop.any():
-                self.static = Findings(static[~drop].reset_index(drop=True))
+                self.static = static.without(drop)
         self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, positions)
         return positions
+
+    @staticmethod
+    def _cleared_on_edit(static: Findings) -> np.ndarray:
+        codes = static.column("code")
+        return np.fromiter(map(CLEARED_ON_EDIT.__contains__, codes.tolist()), bool, len(codes))
 
     def row_findings(self, row: int) -> list[Finding]:
         return list(self.findings_with_words([row]))
@@ -345,7 +358,7 @@ class ImportSession:
         error report and ``check --all-findings`` for a chunk at a time)."""
         positions = np.unique(np.fromiter(rows, np.int64))
         shown = self.findings.for_rows(positions) if len(positions) else Findings.empty()
-        if not len(shown) or not (shown.frame["message"] == UNLISTED).any():
+        if not len(shown) or not np.asarray(shown.column("message") == UNLISTED, dtype=bool).any():
             return shown
         sink = FindingSink(positions)  # no budget: every finding with its words
         ctx = self.context
@@ -353,8 +366,9 @@ class ImportSession:
         for rule in self.pack.rules:
             rule.check(sub, ctx, sink)
         table_codes = frozenset().union(*(t.codes for t in self.pack.table_rules))
-        stored = self.rule_findings.for_rows(positions).frame
-        kept = Findings(stored[stored["code"].isin(table_codes)].reset_index(drop=True))
+        stored = self.rule_findings.for_rows(positions)
+        kept = stored.take(np.flatnonzero(np.fromiter(map(table_codes.__contains__, stored.column("code").tolist()),
+                                                      bool, len(stored))))
         found, _ = fold_dependents(Findings.concat([self.static.for_rows(positions), sink.findings(), kept]), ROOT_CAUSES)
         hints = hints_from(self.suggestions)
         return _with_hints(found, hints, self.template) if hints and len(found) else found
@@ -389,6 +403,8 @@ class ImportSession:
 
     def frame(self) -> pd.DataFrame:
         """The template-shaped table (one str column per field), for export."""
+        import pandas as pd
+
         return pd.DataFrame({name: self.columns[name] for name in self.template.names}, dtype=object)
 
     def summary(self) -> dict[str, int]:
@@ -407,8 +423,7 @@ class ImportSession:
         """
         findings = self.findings
         if not list_changes:
-            frame = findings.frame
-            findings = Findings(frame[frame["code"] != VALUE_MAPPED].reset_index(drop=True))
+            findings = findings.without(findings.code_is(VALUE_MAPPED))
         summary = self.summary()
         page = self.register_page_findings()
         if len(page):
@@ -461,15 +476,14 @@ def _merge_counts(*groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _with_hints(findings: Findings, hints: dict[str, ColumnSuggestion], template: Template) -> Findings:
     """Problems on a field no column feeds name the unused column that probably holds it."""
-    frame = findings.frame
-    on_rows = (frame["row"] >= 0).to_numpy() & frame["field"].isin(list(hints)).to_numpy()
+    fields = findings.column("field")
+    on_rows = (findings.rows >= 0) & np.fromiter(map(hints.__contains__, fields.tolist()), bool, len(fields))
     if not on_rows.any():
         return findings
-    messages = frame["message"].to_numpy(dtype=object).copy()
-    fields = frame["field"].to_numpy(dtype=object)
+    messages = findings.column("message").copy()
     for name, s in hints.items():
         mask = on_rows & (fields == name)
         if mask.any():
             note = f" The column '{s.column}' probably holds it but is not mapped to {template.field(name).label}."
             messages[mask] = messages[mask] + note
-    return Findings(frame.assign(message=messages))
+    return findings.with_column("message", messages)

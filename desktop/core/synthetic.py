@@ -72,13 +72,24 @@ def cycle_start(today: dt.date) -> int:
     return today.year if today >= dt.date(today.year, 8, 1) else today.year - 1
 
 
-def rows(n: int, *, seed: int = 1, defect_share: float = 0.1, today: dt.date | None = None) -> Iterator[dict[str, str]]:
-    """``n`` template-shaped rows; ``defect_share`` of them carry one defect."""
+def rows(n: int, *, seed: int = 1, defect_share: float = 0.1, today: dt.date | None = None,
+         unique: bool = False) -> Iterator[dict[str, str]]:
+    """``n`` template-shaped rows; ``defect_share`` of them carry one defect. ``unique``: no two rows
+    share date of birth, surname and route, so none is a duplicate by Register's rule (by chance a
+    few dozen in 50,000 would be)."""
     rng = random.Random(seed)
     today = today or dt.date(2026, 11, 28)
     year = cycle_start(today)
+    seen: set[tuple[str, str, str]] = set()
     for i in range(n):
         row = _valid_row(rng, i, year)
+        if unique:
+            key = (row["date_of_birth"], row["last_name"].lower(), row["training_route"])
+            while key in seen:
+                born = dt.date.fromisoformat(row["date_of_birth"]) - dt.timedelta(days=1)
+                row["date_of_birth"] = born.isoformat()
+                key = (row["date_of_birth"], key[1], key[2])
+            seen.add(key)
         if rng.random() < defect_share:
             _defect(rng, row, rng.choice(DEFECTS))
         yield row

@@ -51,11 +51,10 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from desktop.validation.codelists import CodeList, CodeLists
-from desktop.validation.engine import Columns, parse_iso_date, utc_today
-from desktop.validation.findings import COLUMNS, Findings, Severity
+from desktop.validation.engine import Columns, factorize, parse_iso_date, utc_today
+from desktop.validation.findings import Findings, Severity
 from desktop.validation.resources import read_json
 from desktop.validation.template import Template
 
@@ -427,7 +426,7 @@ class ValueMapper:
                 continue
             arr = data[f.name]
             # one look-up per distinct value, then numpy takes: no Python work per cell
-            index, uniques = pd.factorize(arr)
+            index, uniques = factorize(arr)
             after = np.empty(len(uniques), dtype=object)
             messages = np.empty(len(uniques), dtype=object)
             hit = np.zeros(len(uniques), dtype=bool)
@@ -461,7 +460,7 @@ class ValueMapper:
 
         rows = np.zeros(n, dtype=bool)
         for name in fields:
-            index, uniques = pd.factorize(data[name])
+            index, uniques = factorize(data[name])
             flags = np.fromiter((must_split(name, v) for v in uniques.tolist()), bool, len(uniques))
             if flags.any():
                 rows |= flags[index]
@@ -542,9 +541,8 @@ def _info(rows: np.ndarray, field_name: str, values: Any, messages: Any) -> Find
     vals[:] = list(values)
     msgs = np.empty(len(rows), dtype=object)
     msgs[:] = list(messages)
-    return Findings(pd.DataFrame({"row": rows.astype(np.int64), "field": field_name, "severity": str(Severity.INFO),
-                                  "code": CODE, "message": msgs, "register_message": None, "value": vals},
-                                 columns=COLUMNS))
+    return Findings({"row": rows.astype(np.int64), "field": field_name, "severity": str(Severity.INFO),
+                     "code": CODE, "message": msgs, "register_message": None, "value": vals})
 
 
 def _message(label: str, before: str, change: Change) -> str:

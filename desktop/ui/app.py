@@ -20,7 +20,8 @@ NO_DISPLAY = ("register-desktop-gui: no display is available, so the window cann
               "Use the command line instead, for example: register-desktop check FILE")
 
 
-def display_available(env: dict[str, str] | None = None, platform: str | None = None) -> bool:
+def display_available(env: dict[str, str] | None = None, platform: str | None = None,
+                      x11_sockets: Path = Path("/tmp/.X11-unix")) -> bool:
     """Whether Qt can open a window here; only Linux and the BSDs can be without one."""
     env = dict(os.environ) if env is None else env
     platform = platform or sys.platform
@@ -36,7 +37,7 @@ def display_available(env: dict[str, str] | None = None, platform: str | None = 
         return False
     if display.startswith(":"):  # a local X server listens on a socket we can look for
         number = display[1:].split(".")[0]
-        return Path(f"/tmp/.X11-unix/X{number}").exists()
+        return (x11_sockets / f"X{number}").exists()
     return True  # host:display — let Qt try
 
 

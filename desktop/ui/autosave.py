@@ -4,7 +4,9 @@ One JSON file in the user's data folder, written atomically and readable only by
 (``private_file``): it holds personal data (edited cells). It is removed when the user closes
 normally (after saving or choosing to discard); if it is still there at the next start the
 window offers the work back. The source file itself is not copied: recovery re-reads it,
-re-applies the mapping and value options, then the edits.
+re-applies the mapping and value options, then the edits, and puts back the undo history
+(each step's cells before and after, and how far it had been undone), so Ctrl+Z after a
+crash still undoes what it would have undone before.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ def autosave_path() -> Path:
     return data_dir() / "autosave" / "session.json"
 
 
+@dataclass(frozen=True)
+class HistoryStep:
+    """One undoable step of the grid: its label and each cell's value before and after."""
+
+    text: str
+    changes: tuple[tuple[int, str, str, str], ...]  # (frame row, field, before, after)
+
+
 @dataclass
 class Snapshot:
     file: Path
@@ -40,6 +50,8 @@ class Snapshot:
     saved_at: str = ""
     file_size: int | None = None
     file_mtime_ns: int | None = None
+    history: list[HistoryStep] = field(default_factory=list)  # the grid's undo stack, oldest first
+    history_index: int = 0  # how many of its steps are done (the rest can be redone)
 
     @property
     def n_edits(self) -> int:
@@ -90,6 +102,8 @@ def save(snapshot: Snapshot, path: Path | None = None) -> Path:
         "value_options": {"disabled": sorted(snapshot.options.disabled),
                           "user_maps": {f: dict(m) for f, m in snapshot.options.user_maps.items()}},
         "edits": [[row, name, value] for (row, name), value in sorted(snapshot.edits.items())],
+        "history": [{"text": h.text, "changes": [list(c) for c in h.changes]} for h in snapshot.history],
+        "history_index": snapshot.history_index,
     }
     return private_file(path, json.dumps(doc, ensure_ascii=False))
 
@@ -112,6 +126,9 @@ def load(path: Path | None = None) -> Snapshot | None:
             saved_at=str(doc.get("saved_at", "")),
             file_size=doc.get("file_size"),
             file_mtime_ns=doc.get("file_mtime_ns"),
+            history=[HistoryStep(str(h["text"]), tuple((int(r), str(f), str(b), str(a)) for r, f, b, a in h["changes"]))
+                     for h in doc.get("history") or []],
+            history_index=int(doc.get("history_index") or 0),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("autosave unreadable (%s); keeping it aside", type(exc).__name__)
@@ -124,3 +141,22 @@ def load(path: Path | None = None) -> Snapshot | None:
 
 def clear(path: Path | None = None) -> None:
     (path or autosave_path()).unlink(missing_ok=True)
+
+
+def saved_when(saved_at: str, now: dt.datetime | None = None) -> str:
+    """When the work was saved, as a person says it in their own time zone ("today at 14:32",
+    "yesterday at 09:05", "on Tuesday 3 December 2026 at 16:40"), not an ISO timestamp."""
+    try:
+        when = dt.datetime.fromisoformat(saved_at)
+    except ValueError:
+        return "earlier"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    local = when.astimezone()
+    today = (now or dt.datetime.now(dt.UTC)).astimezone().date()
+    clock = f"{local:%H:%M}"
+    if local.date() == today:
+        return f"today at {clock}"
+    if local.date() == today - dt.timedelta(days=1):
+        return f"yesterday at {clock}"
+    return f"on {local:%A} {local.day} {local:%B %Y} at {clock}"

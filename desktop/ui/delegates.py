@@ -10,11 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QCompleter,
     QLineEdit,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QWidget,
@@ -123,8 +133,22 @@ class DateLineEdit(QLineEdit):
         self.setAccessibleName("Date")
 
 
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_FOCUS = QStyle.StateFlag.State_HasFocus.value
+_TEXT_FLAGS = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value | Qt.TextFlag.TextSingleLine.value
+_ELIDE = Qt.TextElideMode.ElideRight
+
+
 class CellDelegate(QStyledItemDelegate):
-    """Chooses the editor by the column's template field kind."""
+    """Paints the review grid's cells and chooses the editor by the column's template field kind.
+
+    ``paint`` draws a cell directly (background or selection, severity icon, elided text, italic
+    when edited, focus frame) from one ``FrameTableModel.paint_cell`` call: Qt's own item
+    painting asks the model for each role through ``multiData`` and lays the text out with
+    ``QTextLayout``, which took half of every scrolling frame (issue 16). Cells of any other model
+    are painted by Qt as usual.
+    """
 
     def __init__(self, template: Template, code_lists: CodeLists, parent: QWidget | None = None,
                  today: Callable[[], dt.date] | None = None) -> None:
@@ -132,6 +156,63 @@ class CellDelegate(QStyledItemDelegate):
         self._template = template
         self._code_lists = code_lists
         self.convert = Converter(template, code_lists, today or dt.date.today)
+        self._metrics: dict[str, QFontMetrics] = {}  # font key -> metrics (elision)
+        self._pixmaps: dict[tuple[int, int, int, float], QPixmap] = {}  # (icon, w, h, dpr) -> pixmap
+
+    def _pixmap(self, decoration: QIcon, width: int, height: int, ratio: float) -> QPixmap:
+        key = (decoration.cacheKey(), width, height, ratio)
+        pm = self._pixmaps.get(key)
+        if pm is None:
+            pm = self._pixmaps[key] = decoration.pixmap(QRect(0, 0, width, height).size(), ratio)
+        return pm
+
+    def _fm(self, font: QFont) -> QFontMetrics:
+        key = font.key()
+        fm = self._metrics.get(key)
+        if fm is None:
+            fm = self._metrics[key] = QFontMetrics(font)
+        return fm
+
+    @override
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        model = index.model()
+        row, col = index.row(), index.column()
+        rows = getattr(model, "visible_source_rows", None)
+        if rows is not None:  # the review grid's row proxy: straight to its source model
+            model = model.source()  # type: ignore[attr-defined]
+            row = int(rows()[row])
+        if not isinstance(model, FrameTableModel):
+            super().paint(painter, option, index)
+            return
+        text, _rank, brush, decoration, font = model.paint_cell(row, col)
+        rect = option.rect
+        state = option.state.value
+        palette = option.palette
+        group = QPalette.ColorGroup.Active if state & _ACTIVE else QPalette.ColorGroup.Inactive
+        selected = state & _SELECTED
+        if selected:
+            painter.fillRect(rect, palette.brush(group, QPalette.ColorRole.Highlight))
+        elif brush is not None:
+            painter.fillRect(rect, brush)
+        x, right = rect.x() + 3, rect.right() - 3
+        if decoration is not None:
+            size = option.decorationSize
+            w, h = size.width(), size.height()
+            pm = self._pixmap(decoration, w, h, painter.device().devicePixelRatioF())
+            painter.drawPixmap(QRect(x, rect.y() + (rect.height() - h) // 2, w, h), pm)
+            x += w + 4
+        if text:
+            use = font if font is not None else option.font
+            painter.setFont(use)
+            painter.setPen(palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+            width = right - x + 1
+            painter.drawText(QRect(x, rect.y(), width, rect.height()), _TEXT_FLAGS,
+                             self._fm(use).elidedText(text, _ELIDE, width))
+        if state & _FOCUS:
+            focus = QStyleOptionViewItem(option)
+            widget = option.widget
+            style = widget.style() if widget is not None else QApplication.style()
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
 
     def set_code_lists(self, code_lists: CodeLists) -> None:
         self._code_lists = code_lists

@@ -1,7 +1,11 @@
-"""The findings panel: problems grouped by rule and field, with counts; a click jumps to the cell.
+"""The findings panel: problems grouped by kind and field, in words, with counts; a click jumps to the cell.
 
 A lazy two-level tree model over the grid's ``FindingsIndex`` (groups, then one child per
-finding), so 100,000 findings cost a few arrays, not 100,000 tree items.
+finding), so 100,000 findings cost a few arrays, not 100,000 tree items. Groups are titled in
+words ("Sex: not a Register code"), never by rule id. The description under the tree always
+describes what is selected now, in the file shown now: the selected problem, or the problems of
+the grid's current cell; it is worked out again after every change, so it clears when its
+problem is fixed and never carries text from another file.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
+from desktop.core.problems import group_title
 from desktop.ui.table_model import FindingsIndex, FrameTableModel
 from desktop.ui.theme import ERROR, WARNING, severity_icon
 
@@ -36,7 +41,12 @@ class Group:
     field: str | None  # None: file- or row-level
     rank: int
     members: np.ndarray  # indices into the FindingsIndex, by row
-    title: str
+    title: str  # in words: "Sex: not a Register code"
+    message: str = ""  # the first finding's full message ("… (and similar)" when they differ)
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.code, self.field
 
 
 def build_groups(model: FrameTableModel) -> list[Group]:
@@ -58,10 +68,11 @@ def build_groups(model: FrameTableModel) -> list[Group]:
         rank = int(idx.ranks_array[members].max())
         messages = idx.messages[members]
         same = bool(np.all(messages == messages[0]))
-        where = template.field(field).label if field and field in template else ("This file" if idx.frame_rows[first] < 0 else "Whole row")
-        message = idx.message(first)  # a group's first member is listed (it keeps its words)
-        title = f"{where}: {message}" if same else f"{where}: {message} (and similar)"
-        groups.append(Group(code, field, rank, members, title))
+        label = template.field(field).label if field and field in template else None
+        title = group_title(code, label, file_level=bool(idx.frame_rows[first] < 0))
+        first_words = idx.message(first)  # the first member is listed (it keeps its words)
+        message = first_words if same else f"{first_words} (and similar)"
+        groups.append(Group(code, field, rank, members, title, message))
     groups.sort(key=lambda g: (-g.rank, g.field is not None, -len(g.members), g.title))
     return groups
 
@@ -150,7 +161,7 @@ class FindingsTreeModel(QAbstractItemModel):
                 n = len(g.members)
                 return f"{g.title} — {n} {word}{'s' if n != 1 else ''}" if role == _R.AccessibleTextRole.value else f"({n:,})  {g.title}"
             if role == _R.ToolTipRole.value:
-                return f"{g.title}\nRule: {g.code}"
+                return f"{g.message}\n({g.code})"
             if role == _R.DecorationRole.value:
                 return severity_icon(g.rank)
             if role == self.FindingRole:
@@ -174,10 +185,10 @@ class FindingsTreeModel(QAbstractItemModel):
 
 
 class FindingsPanel(QWidget):
-    """The tree, plus the message of the selected finding and the actions on it."""
+    """The tree, plus the description of what is selected and the actions on it."""
 
     cell_requested = Signal(int, int)  # frame row, column
-    rule_filter_requested = Signal(str)  # finding code
+    rule_filter_requested = Signal(str, object)  # finding code, field (None: any)
     fix_all_requested = Signal(int)  # index into the FindingsIndex
     field_requested = Signal(str)  # header.* findings: open the mapping at this field
 
@@ -194,7 +205,7 @@ class FindingsPanel(QWidget):
         self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.setAccessibleName("Problems by rule")
+        self.tree.setAccessibleName("Problems by kind")
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.activated.connect(self._activated)
@@ -210,33 +221,47 @@ class FindingsPanel(QWidget):
         self.only_button = QPushButton("Show &only these rows")
         self.only_button.clicked.connect(self._only)
         self.fix_button = QPushButton("Fix &all like this…")
-        self.fix_button.setToolTip("Give one replacement for every cell of this field that holds the same value.")
+        self.fix_button.setToolTip("Every value of this problem, each with its replacement, changed in one step.")
         self.fix_button.clicked.connect(self._fix)
         buttons.addWidget(self.only_button)
         buttons.addWidget(self.fix_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        # what the description describes: ("group", code, field), ("finding", code, field, row) or ("cell", row, col)
+        self._focus: tuple[Any, ...] | None = None
         self._update_buttons()
 
     def set_source(self, model: FrameTableModel | None) -> None:
+        """Another file (or the same one checked again): nothing of the last one's description stays."""
+        self._focus = None
         self.model.set_source(model)
         self._update_summary(model)
         self._update_buttons()
+        self._render()
 
     def refresh(self, model: FrameTableModel) -> None:
         """After an edit: rebuild the groups, keeping open groups open and the selection's group selected."""
-        open_keys = {(g.code, g.field) for r, g in enumerate(self.model.groups)
-                     if self.tree.isExpanded(self.model.index(r, 0))}
+        open_keys = {g.key for r, g in enumerate(self.model.groups) if self.tree.isExpanded(self.model.index(r, 0))}
         current = self.model.group_of(self.tree.currentIndex())
-        current_key = (current.code, current.field) if current else None
+        current_key = current.key if current else None
+        focus = self._focus
+        self.tree.selectionModel().blockSignals(True)
         self.model.set_source(model)
         for r, g in enumerate(self.model.groups):
-            if (g.code, g.field) in open_keys:
+            if g.key in open_keys:
                 self.tree.expand(self.model.index(r, 0))
-            if (g.code, g.field) == current_key:
+            if g.key == current_key:
                 self.tree.setCurrentIndex(self.model.index(r, 0))
+        self.tree.selectionModel().blockSignals(False)
+        self._focus = focus
         self._update_summary(model)
         self._update_buttons()
+        self._render()
+
+    def show_cell(self, row: int, col: int) -> None:
+        """The grid's current cell changed: describe its problems (or nothing, when it has none)."""
+        self._focus = ("cell", row, col)
+        self._render()
 
     def _update_summary(self, model: FrameTableModel | None) -> None:
         if model is None:
@@ -246,21 +271,64 @@ class FindingsPanel(QWidget):
         if not s["errors"] and not s["warnings"]:
             self.summary.setText("No problems found: every row is ready to send.")
             return
-        self.summary.setText(f"{s['errors']:,} error(s) in {s['rows_with_errors']:,} row(s), {s['warnings']:,} warning(s). "
-                             "Select a problem to go to its cell; F8 goes to the next error.")
+        errors = f"{s['errors']:,} error{'s' if s['errors'] != 1 else ''}"
+        rows = f"{s['rows_with_errors']:,} row{'s' if s['rows_with_errors'] != 1 else ''}"
+        warnings = f"{s['warnings']:,} warning{'s' if s['warnings'] != 1 else ''}"
+        self.summary.setText(f"{errors} in {rows}, {warnings}. Select a problem to go to its cell; F8 goes to the "
+                             "next error.")
 
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         self._update_buttons()
-        if not current.isValid():
-            self.detail.clear()
-            return
+        src = self.model.source_model
         i = self.model.finding_of(current)
         group = self.model.group_of(current)
-        src = self.model.source_model
         if i is not None and src is not None:
-            self.detail.setText(src.findings_index.message(i))
+            idx = src.findings_index
+            self._focus = ("finding", str(idx.codes[i]), idx.fields[i], int(idx.frame_rows[i]))
         elif group is not None:
-            self.detail.setText(f"{group.title}\n{len(group.members):,} found. Expand to list them.")
+            self._focus = ("group", group.code, group.field)
+        else:
+            self._focus = None
+        self._render()
+
+    def _render(self) -> None:
+        """The description of the focus, worked out from the findings as they are now."""
+        text = ""
+        src = self.model.source_model
+        focus = self._focus
+        if src is not None and focus is not None:
+            idx = src.findings_index
+            if focus[0] == "group":
+                group = next((g for g in self.model.groups if g.key == (focus[1], focus[2])), None)
+                if group is not None:
+                    n = len(group.members)
+                    text = f"{group.title} — {n:,} found.\n{group.message}"
+            elif focus[0] == "finding":
+                _, code, field, row = focus
+                hits = [int(i) for i in (idx.on_row(row) if row >= 0 else idx.file_level)
+                        if idx.codes[i] == code and idx.fields[i] == field]
+                if hits:
+                    text = self._describe(src, hits)
+            elif focus[0] == "cell":
+                _, row, col = focus
+                if 0 <= row < src.rowCount():
+                    text = self._describe(src, idx.on_cell(row, col))
+        self.detail.setText(text)
+        self.detail.setAccessibleDescription(text)
+
+    @staticmethod
+    def _describe(src: FrameTableModel, found: list[int]) -> str:
+        if not found:
+            return ""
+        idx = src.findings_index
+        first = found[0]
+        row = int(idx.frame_rows[first])
+        field = idx.fields[first]
+        label = src.session.template.field(field).label if field and field in src.session.template else None
+        where = f"Row {src.source_row(row)}" if row >= 0 else "This file"
+        head = f"{where}, {label}" if label else where
+        lines = [f"{_WORD_OF.get(idx.rank(i), 'Note')}: {idx.message(i)}" for i in found]
+        return head + ":\n" + "\n".join(lines)
 
     def _activated(self, index: QModelIndex) -> None:
         i = self.model.finding_of(index)
@@ -299,15 +367,18 @@ class FindingsPanel(QWidget):
         ok = False
         if i is not None and src is not None:
             idx = src.findings_index
-            ok = bool(idx.frame_rows[i] >= 0 and idx.column(i) >= 0 and idx.values[i] not in (None, ""))
+            ok = bool(idx.frame_rows[i] >= 0 and idx.column(i) >= 0)
         self.fix_button.setEnabled(ok)
 
     def _only(self) -> None:
         group = self.model.group_of(self.tree.currentIndex())
         if group is not None:
-            self.rule_filter_requested.emit(group.code)
+            self.rule_filter_requested.emit(group.code, group.field)
 
     def _fix(self) -> None:
         i = self.selected_finding()
         if i is not None:
             self.fix_all_requested.emit(i)
+
+
+_WORD_OF = {ERROR: "Error", WARNING: "Warning"}

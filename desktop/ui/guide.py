@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.fieldwords import matches
 from desktop.validation.codelists import CodeLists
 from desktop.validation.resources import read_json
 from desktop.validation.template import Template
@@ -151,14 +152,10 @@ class FieldGuideWindow(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.fields = QListWidget()
         self.fields.setAccessibleName("Template fields")
-        guide = load_guide(template.version)
         for name in template.names:
             f = template.field(name)
             item = QListWidgetItem(f.label)
             item.setData(Qt.ItemDataRole.UserRole, name)
-            entry = guide.get(name)
-            words = " ".join((f.label, name, f.hesa or "", entry.meaning if entry else "")).casefold()
-            item.setData(Qt.ItemDataRole.UserRole + 1, words)
             item.setToolTip(name)
             self.fields.addItem(item)
         self.panel = FieldGuidePanel(template, code_lists)
@@ -179,11 +176,11 @@ class FieldGuideWindow(QDialog):
             self.panel.show_field(str(item.data(Qt.ItemDataRole.UserRole)))
 
     def _filter(self, text: str) -> None:
-        words = text.strip().casefold()
         first = None
         for i in range(self.fields.count()):
             item = self.fields.item(i)
-            hidden = bool(words) and words not in str(item.data(Qt.ItemDataRole.UserRole + 1))
+            # the same words as the Map step's "Find a field": label, name, HESA name, exports' wordings, meaning
+            hidden = not matches(self._template, str(item.data(Qt.ItemDataRole.UserRole)), text)
             item.setHidden(hidden)
             if not hidden and first is None:
                 first = item

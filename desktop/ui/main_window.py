@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QStatusTipEvent,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -57,10 +66,11 @@ from desktop.core.secrets import CredentialStore
 from desktop.core.session import ImportSession
 from desktop.core.values import ValueOptions
 from desktop.ui import autosave
-from desktop.ui.commands import attach_undo
+from desktop.ui.commands import attach_undo, history_of, restore_history
 from desktop.ui.dialogs import (
     AboutDialog,
     Choice,
+    CopyDialog,
     DeleteDataDialog,
     ErrorReportDialog,
     MessageDialog,
@@ -76,6 +86,7 @@ from desktop.ui.pages.open_page import OpenPage
 from desktop.ui.pages.review_page import ReviewPage
 from desktop.ui.reference_browser import ReferenceBrowser
 from desktop.ui.reports import write_error_report
+from desktop.ui.status_bar import StatusBar
 from desktop.ui.table_model import FrameTableModel
 from desktop.ui.theme import icon
 from desktop.ui.ui_state import UiState
@@ -156,6 +167,7 @@ class MainWindow(QMainWindow):
         self._pending_edits: dict[tuple[int, str], str] = {}
         self._pending_mapping: Mapping | None = None
         self._pending_options: ValueOptions | None = None
+        self._pending_history: tuple[list[autosave.HistoryStep], int] | None = None  # recovery: the grid's undo steps
         self._dirty = False
         self._browser: ReferenceBrowser | None = None
         self._guide_window: FieldGuideWindow | None = None
@@ -194,6 +206,7 @@ class MainWindow(QMainWindow):
         self.export_page = ExportPage()
         self.export_page.export_csv_requested.connect(self.export_csv)
         self.export_page.export_report_requested.connect(self.export_report)
+        self.export_page.copy_requested.connect(self.save_copy)
         self.export_page.back_requested.connect(lambda: self.go_to(REVIEW))
         self._credential_store = credential_store
         self._upload_panel: UploadPanel | None = None  # built on first need: keeps the HTTP stack out of start-up
@@ -214,6 +227,10 @@ class MainWindow(QMainWindow):
         self._autosave_timer.timeout.connect(self.autosave_now)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._changed)
+        for signal in (self.undo_stack.canUndoChanged, self.undo_stack.canRedoChanged,
+                       self.undo_stack.undoTextChanged, self.undo_stack.redoTextChanged,
+                       self.mapping_page.history_changed):
+            signal.connect(self._update_undo_actions)
         self.jobs.busy_changed.connect(self._busy_changed)
 
         self.open_page.set_recent(self.ui_state.recent_files())
@@ -255,14 +272,13 @@ class MainWindow(QMainWindow):
                                           tip="Every problem by row and field, as CSV or Excel")
         self.close_file_action = self._action("&Close file", self.close_file, QKeySequence.StandardKey.Close)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setIcon(QIcon.fromTheme("edit-undo", self.style().standardIcon(sp.SP_ArrowBack)))
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        # one Undo/Redo for the step on screen: the mapping's history on the Map step, the grid's elsewhere
+        self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo,
+                                        theme=("edit-undo", sp.SP_ArrowBack))
+        self.redo_action = self._action("&Redo", self.redo, theme=("edit-redo", sp.SP_ArrowForward))
         redo_keys = [QKeySequence("Ctrl+Y")]  # Windows users' redo everywhere, plus the platform's own
         redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if k not in redo_keys]
         self.redo_action.setShortcuts(redo_keys)
-        self.redo_action.setIcon(QIcon.fromTheme("edit-redo", self.style().standardIcon(sp.SP_ArrowForward)))
         self.find_action = self._action("&Find and replace…", self.open_find, QKeySequence.StandardKey.Find,
                                         tip="Find text in the grid and replace it (Ctrl+F)",
                                         theme=("edit-find", sp.SP_FileDialogContentsView))
@@ -385,7 +401,8 @@ class MainWindow(QMainWindow):
         self.toolbar = tb
 
     def _make_status_bar(self) -> None:
-        sb = self.statusBar()
+        sb = StatusBar(self)
+        self.setStatusBar(sb)
         self.status_rows = QLabel()
         self.status_errors = QLabel()
         self.status_warnings = QLabel()
@@ -427,6 +444,7 @@ class MainWindow(QMainWindow):
             self.review_page.grid.setFocus(Qt.FocusReason.OtherFocusReason)
         if step == MAP:
             self.mapping_page.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._update_undo_actions()
         self._update_title()
 
     def _reachable(self) -> int:
@@ -439,6 +457,41 @@ class MainWindow(QMainWindow):
     @property
     def step(self) -> int:
         return self.stack.currentIndex()
+
+    # ------------------------------------------------------------------ undo and redo
+    def _mapping_history(self) -> bool:
+        """Undo and Redo act on the mapping (the Map step is on screen and a file is read)."""
+        return self.step == MAP and self.loaded is not None
+
+    def undo(self) -> None:
+        if self._mapping_history():
+            self.mapping_page.undo()
+        elif not self.uploading:
+            self.undo_stack.undo()
+
+    def redo(self) -> None:
+        if self._mapping_history():
+            self.mapping_page.redo()
+        elif not self.uploading:
+            self.undo_stack.redo()
+
+    def _update_undo_actions(self, *_: object) -> None:
+        if self._mapping_history():
+            assert self.loaded is not None
+            draft = self.loaded.draft
+            can_undo, can_redo = draft.can_undo, draft.can_redo
+            undo_text, redo_text = draft.undo_text, draft.redo_text
+        else:
+            can_undo = self.undo_stack.canUndo() and not self.uploading
+            can_redo = self.undo_stack.canRedo() and not self.uploading
+            undo_text, redo_text = self.undo_stack.undoText(), self.undo_stack.redoText()
+        self.undo_action.setEnabled(can_undo)
+        self.redo_action.setEnabled(can_redo)
+        self.undo_action.setText(f"&Undo {undo_text}" if undo_text and can_undo else "&Undo")
+        self.redo_action.setText(f"&Redo {redo_text}" if redo_text and can_redo else "&Redo")
+        for action, text in ((self.undo_action, undo_text), (self.redo_action, redo_text)):
+            action.setIconText(action.text().split(" ", 1)[0].replace("&", ""))  # the toolbar keeps a short label
+            action.setToolTip(f"{action.iconText()}: {text}" if text else action.iconText())
 
     # ------------------------------------------------------------------ jobs
     def _run(self, kind: str, fn: Callable[[Progress, CancelToken], Any], label: str,
@@ -502,7 +555,8 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_file(self, path: Path, sheet: str | None = None, *, mapping: Mapping | None = None,
-                  options: ValueOptions | None = None, edits: dict[tuple[int, str], str] | None = None) -> bool:
+                  options: ValueOptions | None = None, edits: dict[tuple[int, str], str] | None = None,
+                  history: tuple[list[autosave.HistoryStep], int] | None = None) -> bool:
         """Start reading ``path``; with ``mapping`` (recovery) the Map step is skipped. False if refused."""
         path = Path(path)
         if self._refuse_while_uploading("open another file"):
@@ -513,6 +567,7 @@ class MainWindow(QMainWindow):
         self._pending_mapping = mapping
         self._pending_options = options
         self._pending_edits = dict(edits or {})
+        self._pending_history = history
         self.ui_state.set_last_dir(path.parent)
         self._run("load", load(path, sheet, self._today_fixed, self.code_lists), f"Reading {path.name}",
                   lambda loaded: self._loaded(path, loaded))
@@ -599,7 +654,26 @@ class MainWindow(QMainWindow):
         first = draft.history()[0][0]
         if mapping.columns != first.mapping.columns or options != first.options:
             self._dirty = True
+            self._remember_mapping()
         self._start_prepare(mapping, options, edits)
+
+    def _remember_mapping(self) -> None:
+        """The user changed the mapping: the next file with these columns opens with it, without
+        anyone having to think of "Save as profile" (issue 15)."""
+        if self.loaded is None or self.loaded.mapping.is_template_exact:
+            return  # Register's own layout needs no mapping
+        draft = self.loaded.draft
+        stem = self.current_file.stem if self.current_file else "My export"
+        name = draft.profile.name if draft.profile is not None else stem
+        profile = draft.to_profile(name, description="Remembered when you continued from the Map step.")
+        try:
+            _path, name = ProfileStore().remember(profile)
+        except UserFacingError as exc:
+            self.statusBar().showMessage(f"Your mapping could not be remembered: {exc.message}", 10000)
+            return
+        except ValueError:  # a name pydantic refuses: nothing to remember it by
+            return
+        self.statusBar().showMessage(f"Mapping remembered as '{name}': files with these columns open with it.", 10000)
 
     def _start_prepare(self, mapping: Mapping, options: ValueOptions, edits: dict[tuple[int, str], str]) -> None:
         assert self.loaded is not None
@@ -611,6 +685,10 @@ class MainWindow(QMainWindow):
         self.model = FrameTableModel(result.session, self)
         self.model.set_originals(result.originals)
         attach_undo(self.model, self.undo_stack)
+        if self._pending_history is not None:  # recovery: Ctrl+Z undoes what it would have before the crash
+            steps, index = self._pending_history
+            self._pending_history = None
+            restore_history(self.model, self.undo_stack, steps, index)
         self.model.cells_changed.connect(self._cells_changed)
         self.model.edits_refused.connect(self._edits_refused)
         self.review_page.set_model(self.model)
@@ -648,8 +726,9 @@ class MainWindow(QMainWindow):
         except ValueError as exc:  # pydantic: a name it cannot take
             self.show_error(UserFacingError(str(exc).splitlines()[0], title="Profile not saved"))
             return
-        self.statusBar().showMessage(f"Mapping saved as profile '{name}': files with these columns will open "
-                                     f"with it ({path}).", 10000)
+        self.statusBar().showMessage(f"Mapping saved as profile '{name}': files with these columns open with it.",
+                                     10000)
+        logger.info("profile saved in %s", path.parent)
 
     # ------------------------------------------------------------------ review
     def _cells_changed(self, rows: object) -> None:
@@ -661,6 +740,8 @@ class MainWindow(QMainWindow):
 
     def _changed(self, *_: object) -> None:
         self._update_title()
+        if self._dirty and self.model is not None:
+            self.autosave_now()  # the undo stack's position, after an undo or redo has finished
 
     def open_find(self) -> None:
         if self.session is not None:
@@ -897,8 +978,7 @@ class MainWindow(QMainWindow):
         self.uploading = running
         if self.model is not None:
             self.model.set_read_only(running)
-        self.undo_action.setEnabled(not running and self.undo_stack.canUndo())
-        self.redo_action.setEnabled(not running and self.undo_stack.canRedo())
+        self._update_undo_actions()
         rp = self.review_page
         for a in (rp.cut_action, rp.paste_action, rp.clear_action, rp.fill_down_action, self.fix_all_action,
                   self.open_action, self.close_file_action, self.refresh_reference_action):
@@ -980,6 +1060,38 @@ class MainWindow(QMainWindow):
         self._update_title()
         return path
 
+    def save_copy(self) -> Path | None:
+        """Export step: "Save a copy of my file with the fixes" in the user's own layout (core/own_layout.py)."""
+        from desktop.core.own_layout import save_own_layout
+
+        session = self.session
+        if session is None or self.current_file is None:
+            return None
+        spreadsheet = self.current_file.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
+        answer = CopyDialog.ask(self, "xlsx" if spreadsheet else "csv")
+        if answer is None:
+            return None
+        fmt, values, problems = answer
+        suggested = str(Path(self.ui_state.last_dir() or ".") / f"{self.current_file.stem}-corrected.{fmt}")
+        filters = "Excel workbook (*.xlsx)" if fmt == "xlsx" else "CSV (*.csv)"
+        path = SaveFileDialog.ask(self, "Save a copy of your file", suggested, filters)
+        if path is None:
+            return None
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            path = path.with_name(f"{path.name}.{fmt}")
+        try:
+            result = save_own_layout(session, path, values=values, problems_column=problems)
+        except UserFacingError as exc:
+            self.show_error(exc)
+            return None
+        except OSError as exc:
+            self.show_error(UserFacingError(f"{path} could not be written: {exc.strerror or exc}.", title="Not saved"))
+            return None
+        self.ui_state.set_last_dir(path.parent)
+        self.export_page.show_copy(result)
+        self.statusBar().showMessage(f"Saved a copy of your file with {result.corrected_cells:,} corrected cells.", 10000)
+        return result.path
+
     def export_report(self) -> Path | None:
         session = self.session
         if session is None:
@@ -1039,8 +1151,9 @@ class MainWindow(QMainWindow):
         else:
             mapping, options = self.loaded.mapping, self.loaded.options
         edits = self.model.edited_cells() if self.model is not None else {}
+        steps, index = history_of(self.undo_stack) if self.model is not None else ([], 0)
         return autosave.Snapshot(file=self.current_file, sheet=self.loaded.raw.sheet, mapping=mapping,
-                                 options=options, edits=edits)
+                                 options=options, edits=edits, history=steps, history_index=index)
 
     def autosave_now(self) -> Path | None:
         self._autosave_timer.stop()
@@ -1059,13 +1172,15 @@ class MainWindow(QMainWindow):
         snap = autosave.load(self.autosave_file)
         if snap is None:
             return False
-        edits = f"{snap.n_edits} change(s) in the grid" if snap.n_edits else "the mapping"
+        n = snap.n_edits
+        edits = f"{n} change{'s' if n != 1 else ''} in the grid" if n else "the mapping"
         detail = "The file has changed since then; rows may not line up." if snap.file_changed() else ""
         if not snap.file.exists():
             detail = f"The file is no longer at {snap.file}. Put it back and start again to recover, or discard the work."
         choice = MessageDialog.ask(
             self, "Recover unsaved work?",
-            f"Register Desktop closed without saving your work on {snap.file.name} ({edits}, saved {snap.saved_at}).",
+            f"Register Desktop closed without saving your work on {snap.file.name} ({edits}, saved "
+            f"{autosave.saved_when(snap.saved_at)}).",
             [Choice("discard", "Discard", QMessageBox.ButtonRole.DestructiveRole),
              Choice("recover", "Recover", QMessageBox.ButtonRole.RejectRole)],  # Esc keeps the work
             detail=detail, icon=QMessageBox.Icon.Question, default="recover")
@@ -1074,7 +1189,8 @@ class MainWindow(QMainWindow):
             return False
         if not snap.file.exists():
             return False
-        return self.open_file(snap.file, snap.sheet, mapping=snap.mapping, options=snap.options, edits=snap.edits)
+        return self.open_file(snap.file, snap.sheet, mapping=snap.mapping, options=snap.options, edits=snap.edits,
+                              history=(snap.history, snap.history_index))
 
     def _may_discard(self) -> bool:
         """True when there is no unsaved work, or the user chose what to do with it."""
@@ -1118,6 +1234,13 @@ class MainWindow(QMainWindow):
         if self._browser is not None:
             self._browser.close()
         event.accept()
+
+    @override
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.StatusTip and isinstance(event, QStatusTipEvent):
+            self.statusBar().showMessage(event.tip())  # in the bar's label, not painted over the counts
+            return True
+        return super().event(event)
 
     @override
     def changeEvent(self, event: QEvent) -> None:

@@ -9,7 +9,7 @@ under the cursor while it is being corrected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,15 +30,23 @@ Index = QModelIndex | QPersistentModelIndex
 
 @dataclass(frozen=True)
 class RowFilter:
-    """Which rows the grid shows: ``all``, ``errors``, ``warnings``, ``edited`` or ``code`` (one rule)."""
+    """Which rows the grid shows: ``all``, ``errors``, ``warnings``, ``edited``, ``code`` (one kind of
+    problem, on one field when ``column`` is given) or ``column`` (any problem in one column)."""
 
     kind: str = "all"
     code: str | None = None
+    column: str | None = None  # a template field name
+    title: str = field(default="", compare=False)  # in words, for the Show list ("Sex: not a Register code")
 
     @property
     def label(self) -> str:
-        return {"all": "All rows", "errors": "Rows with errors", "warnings": "Rows with warnings",
-                "edited": "Rows changed here"}.get(self.kind, f"Rule: {self.code}")
+        fixed = {"all": "All rows", "errors": "Rows with errors", "warnings": "Rows with warnings",
+                 "edited": "Rows changed here"}
+        if self.kind in fixed:
+            return fixed[self.kind]
+        if self.title:
+            return self.title
+        return f"Column: {self.column}" if self.kind == "column" else f"Problem: {self.code}"
 
 
 class RowViewProxy(QAbstractProxyModel):
@@ -118,9 +126,13 @@ class RowViewProxy(QAbstractProxyModel):
             mask[rows] = True
             return mask
         if kind == "code" and self._filter.code:
-            mask = np.zeros(n, dtype=bool)
-            mask[idx.rows_with_code(self._filter.code)] = True
-            return mask
+            hit = idx.codes == self._filter.code
+            if self._filter.column is not None:
+                hit &= idx.field_names == self._filter.column
+            return _rows_mask(idx.frame_rows[hit], n)
+        if kind == "column" and self._filter.column:
+            hit = (idx.field_names == self._filter.column) & (idx.ranks_array >= WARNING)
+            return _rows_mask(idx.frame_rows[hit], n)
         return np.ones(n, dtype=bool)
 
     def _compute(self) -> None:
@@ -273,6 +285,13 @@ class RowViewProxy(QAbstractProxyModel):
         self._compute()
         self.changePersistentIndexList(persistent, [self.mapFromSource(s) for s in sources])
         self.layoutChanged.emit()
+
+
+def _rows_mask(rows: np.ndarray, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    rows = rows[(rows >= 0) & (rows < n)]
+    mask[rows] = True
+    return mask
 
 
 def _row_level(idx: FindingsIndex, n: int, rank: int) -> np.ndarray:

@@ -37,10 +37,12 @@ class CodeList:
     fields: tuple[str, ...] = ()
     codes: frozenset[str] = field(init=False)
     _by_code: dict[str, Code] = field(init=False, repr=False, compare=False)
+    _listed: dict[tuple[str, ...], tuple[bool, str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "codes", frozenset(e.code for e in self.entries))
         object.__setattr__(self, "_by_code", {e.code: e for e in self.entries})
+        object.__setattr__(self, "_listed", {})
 
     def __contains__(self, code: object) -> bool:
         return code in self.codes
@@ -60,11 +62,13 @@ class CodeList:
 
         ``exclude`` drops codes Register does not offer (training route ``02``).
         """
-        codes = [c for c in self.sorted_codes() if c not in exclude]
-        if len(codes) < 10:
-            listed = ", ".join(f"'{c}'" for c in codes)
+        hit = self._listed.get(exclude)
+        if hit is None:  # once per list: a file can hold hundreds of thousands of wrong codes
+            codes = [c for c in self.sorted_codes() if c not in exclude]
+            hit = self._listed[exclude] = (len(codes) < 10, ", ".join(f"'{c}'" for c in codes[:10]))
+        complete, listed = hit
+        if complete:
             return f"{field_name} has invalid reference data value of '{value}'. Valid values are {listed}."
-        listed = ", ".join(f"'{c}'" for c in codes[:10])
         return f"{field_name} has invalid reference data value of '{value}'. Example values include {listed}..."
 
 

@@ -51,9 +51,7 @@ class Columns(Mapping[str, np.ndarray]):
         n = len(rows)
         data = {}
         for f in fields:
-            arr = np.empty(n, dtype=object)
-            arr[:] = [str(r.get(f, "") or "") for r in rows]
-            data[f] = arr
+            data[f] = np.fromiter((str(r.get(f, "") or "") for r in rows), object, n)
         return cls(data, n)
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -119,41 +117,38 @@ class Columns(Mapping[str, np.ndarray]):
         result = None
         a = self[name]
         if len(a) >= _DISTINCT_MIN_ROWS and len(set(a[:_DISTINCT_SAMPLE].tolist())) <= _DISTINCT_SAMPLE // 4:
-            import pandas as pd
-
-            codes, uniques = pd.factorize(a)
-            # a non-str cell (None) would get code -1: leave such a field to the per-cell pass
-            if len(uniques) <= len(a) // 4 and (not len(codes) or codes.min() >= 0):
-                result = (codes, np.asarray(uniques, dtype=object))
+            codes, uniques = factorize(a)
+            if len(uniques) <= len(a) // 4:
+                result = (codes, uniques)
         self._distinct_cache[key] = result
         return result
+
+    def _memo(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(codes, distinct values) of a field whose sample did not repeat but whose values repeat
+        often enough (a quarter of them) to call a Python function once per distinct value, else
+        None; computed once per field until the cells change."""
+        key = (name, "memo")
+        if key not in self._distinct_cache:
+            codes, uniques = factorize(self[name])
+            self._distinct_cache[key] = (codes, uniques) if len(uniques) <= 0.75 * len(codes) else None
+        return self._distinct_cache[key]
 
     def _each_value(self, name: str, fn: Callable[[str], Any], dtype: Any = object, *, memo: bool = True) -> np.ndarray:
         """``fn`` of every cell of a field, called once per distinct value.
 
-        Repeating fields use the cached factorisation; other fields are deduplicated with a dict
-        on each call when ``memo`` (worth it for a Python-level ``fn``; a C-level test such as
+        Repeating fields use the cached factorisation; other fields too when ``memo`` and their
+        values repeat (worth it for a Python-level ``fn``; a C-level test such as
         ``set.__contains__`` is cheaper cell by cell).
         """
         distinct = self._distinct(name)
-        codes: np.ndarray | None = None
-        if distinct is not None:
-            codes, values = distinct[0], distinct[1].tolist()
-        else:
+        if distinct is None and memo and self.n > 64:
+            distinct = self._memo(name)
+        if distinct is None:
             values = self[name].tolist()
-            if memo and len(values) > 64:
-                keys = list(dict.fromkeys(values))
-                if len(keys) < len(values):
-                    index = dict(zip(keys, range(len(keys)), strict=True))
-                    codes = np.fromiter(map(index.__getitem__, values), np.intp, len(values))
-                    values = keys
-        if dtype is object:
-            out = np.empty(len(values), dtype=object)
-            for i, v in enumerate(values):  # element by element: results may be tuples
-                out[i] = fn(v)
-        else:
-            out = np.fromiter(map(fn, values), dtype, len(values))
-        return out if codes is None else out[codes]
+            return np.fromiter(map(fn, values), dtype, len(values))  # object: a tuple result stays one item
+        codes, uniques = distinct
+        out: np.ndarray = np.fromiter(map(fn, uniques.tolist()), dtype, len(uniques))[codes]
+        return out
 
     # -- cached per-field helpers (vectorised in the sense of one pass per field) --
     def _cached(self, name: str, kind: str, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -166,7 +161,7 @@ class Columns(Mapping[str, np.ndarray]):
         return hit
 
     def blank(self, name: str) -> np.ndarray:
-        return self._cached(name, "blank", lambda a: np.asarray(a == "", dtype=bool))
+        return self._cached(name, "blank", lambda a: self.equals(name, ""))
 
     def present(self, name: str) -> np.ndarray:
         return self._cached(name, "present", lambda a: ~self.blank(name))
@@ -178,16 +173,34 @@ class Columns(Mapping[str, np.ndarray]):
         return self._each_value(name, allowed.__contains__, bool, memo=False)
 
     def matches(self, name: str, pattern: re.Pattern[str]) -> np.ndarray:
-        fm = pattern.fullmatch
+        # the match object (or None) straight to bool: no Python-level function per value
         return self._cached(name, f"matches:{pattern.pattern}:{pattern.flags}",
-                            lambda a: self._each_value(name, lambda v: fm(v) is not None, bool))
+                            lambda a: self._each_value(name, pattern.fullmatch, bool))
 
     def dates(self, name: str) -> np.ndarray:
         """Day ordinals of ISO ``YYYY-MM-DD`` dates; 0 where blank or not a valid date."""
         return self._cached(name, "date", lambda a: self._each_value(name, _date_ordinal, np.int64))
 
     def equals(self, name: str, value: str) -> np.ndarray:
+        distinct = self._distinct_cache.get((name, "distinct"))  # only if some rule already made it
+        if distinct is not None:  # a comparison per distinct value, then one take
+            codes, uniques = distinct
+            same: np.ndarray = np.asarray(uniques == value, dtype=bool)[codes]
+            return same
         return np.asarray(self[name] == value, dtype=bool)
+
+
+def factorize(values: np.ndarray | Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values in order of first appearance) with ``distinct[codes] == values``.
+
+    Three loops in C (a dict of the values, a dict of their positions, a look-up per cell):
+    as fast as pandas' factorize on text columns, without importing pandas.
+    """
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    distinct = list(dict.fromkeys(items))
+    index = dict(zip(distinct, range(len(distinct)), strict=True))
+    codes = np.fromiter(map(index.__getitem__, items), np.intp, len(items))
+    return codes, np.fromiter(distinct, object, len(distinct))
 
 
 def parse_iso_date(value: str) -> dt.date | None:
@@ -273,8 +286,7 @@ class RulePack:
         sub = cols.take(positions)
         for rule in self.rules:
             rule.check(sub, ctx, sink)
-        frame = old.frame
-        rows = frame["row"].to_numpy()
+        rows = old.rows
         keep = rows != positions[0] if len(positions) == 1 else ~np.isin(rows, positions)
         table_sink = FindingSink()
         for trule in self.table_rules:
@@ -284,8 +296,8 @@ class RulePack:
             # the rule's old findings on the rows it recomputed go; look at codes only on those rows
             hit = np.flatnonzero(np.isin(rows, touched) & keep)
             if len(hit):
-                codes = frame["code"].to_numpy()[hit]
+                codes = old.column("code")[hit]
                 keep[hit[np.fromiter(map(trule.codes.__contains__, codes), bool, len(hit))]] = False
         # file-level findings and other rows' findings stay as they were
-        kept = old if keep.all() else Findings(frame.take(np.flatnonzero(keep)).reset_index(drop=True))
+        kept = old if keep.all() else old.take(np.flatnonzero(keep))
         return Findings.concat([kept, sink.findings(), table_sink.findings()])

@@ -1,27 +1,33 @@
 """Findings: one columnar model for every problem found in a file.
 
-Stored as a DataFrame (``row``, ``field``, ``severity``, ``code``, ``message``,
-``register_message``, ``value``); ``Finding`` objects are built only for the few shown at once.
-``register_message`` is Register's own message (its API's wording); reports add
-``register_csv_message``, the wording of Register's CSV upload page (``RulePack.csv_wording``).
-``row`` is the frame position (-1 for file-level findings) and ``field`` is None for row- or
-file-level findings. Codes are the contract (``cell.*``, ``row.*``, ``header.*``, ``file.*``,
-``api.*``); messages may change.
+Stored as columns (``row``, ``field``, ``severity``, ``code``, ``message``,
+``register_message``, ``value``): ``row`` an int64 array, every other column a plain object
+array; ``Finding`` objects are built only for the few shown at once. ``register_message`` is
+Register's own message (its API's wording); reports add ``register_csv_message``, the wording of
+Register's CSV upload page (``RulePack.csv_wording``). ``row`` is the frame position (-1 for
+file-level findings) and ``field`` is None for row- or file-level findings. Codes are the
+contract (``cell.*``, ``row.*``, ``header.*``, ``file.*``, ``api.*``); messages may change.
+
+Numpy only: importing pandas costs a command-line check more than checking thousands of rows
+(issue 16). ``Findings.frame`` still gives a pandas DataFrame, built on first use, for code that
+wants one (tests, reports); nothing on the check or edit path asks for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ["row", "field", "severity", "code", "message", "register_message", "value"]
 NO_ROW = -1
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 #: how many findings keep their own words: the first of each kind (code) on each field, and in all
 #: (a 100,000-row file with every cell wrong has 5 million findings; their words took 3 GB)
@@ -85,6 +91,19 @@ class Finding:
 Text = str | Callable[[str], str] | None
 
 
+def object_array(values: Any, n: int | None = None) -> np.ndarray:
+    """A 1-D object array of ``values`` (a list, array or one value repeated ``n`` times);
+    never lets numpy turn a list of tuples or lists into a 2-D array."""
+    if n is not None and not isinstance(values, (list, tuple, np.ndarray)):
+        out = np.empty(n, dtype=object)
+        out.fill(values)
+        return out
+    if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        return values
+    items = values.tolist() if isinstance(values, np.ndarray) else values if isinstance(values, (list, tuple)) else list(values)
+    return np.fromiter(items, object, len(items))  # item by item: a tuple stays one item
+
+
 class FindingSink:
     """Collects findings rule by rule, columnar, and builds ``Findings`` once at the end.
 
@@ -112,7 +131,7 @@ class FindingSink:
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return
-        vals = [values[i] for i in idx]
+        vals = [values[i] for i in idx.tolist()]
         rows = self._positions[idx] if self._positions is not None else idx
         worded = len(vals) if self._budget is None else self._budget.grant(code, field, len(vals))
         if worded < len(vals):  # beyond the caps: the same finding without its words (UNLISTED)
@@ -147,42 +166,34 @@ class FindingSink:
     def findings(self) -> Findings:
         if not self._parts:
             return Findings.empty()
-        frames = []
-        for part in self._parts:
-            n = len(part["row"])
-            frames.append({k: (v if isinstance(v, (list, np.ndarray)) else [v] * n) for k, v in part.items()})
-        data = {c: np.concatenate([np.asarray(f[c], dtype=object if c != "row" else np.int64) for f in frames]) for c in COLUMNS}
-        return Findings(_frame(data))
-
-
-def _frame(data: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The findings frame: ``row`` int64, every other column plain object.
-
-    Object, not pandas' inferred ``str`` dtype: that turns a missing ``register_message`` or
-    ``field`` (None) into NaN, which reached the JSON report as ``NaN`` and the CSV as "nan".
-    The arrays are new, so they are not copied.
-    """
-    frame = pd.DataFrame({c: data[c] for c in COLUMNS[1:]}, copy=False, dtype=object)
-    frame.insert(0, "row", data["row"])
-    return frame
-
-
-@cache
-def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "row" else object) for c in COLUMNS})
+        data: dict[str, np.ndarray] = {"row": np.concatenate([p["row"] for p in self._parts])}
+        for c in COLUMNS[1:]:
+            data[c] = np.concatenate([object_array(p[c], len(p["row"])) for p in self._parts])
+        return Findings(data)
 
 
 class Findings:
-    """All findings of a table, columnar."""
+    """All findings of a table, columnar (see the module's docstring). Treat as immutable:
+    every method returns new ``Findings``."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
+    __slots__ = ("_c", "_frame")
+
+    def __init__(self, data: Mapping[str, Any] | pd.DataFrame) -> None:
+        if isinstance(data, Mapping):
+            n = len(data["row"])
+            cols = {"row": np.asarray(data["row"], dtype=np.int64)}
+            for c in COLUMNS[1:]:
+                cols[c] = object_array(data.get(c), n)
+        else:  # a pandas DataFrame with the columns of COLUMNS
+            cols = {"row": data["row"].to_numpy(dtype=np.int64)}
+            for c in COLUMNS[1:]:
+                cols[c] = object_array(data[c].to_numpy(dtype=object))
+        self._c: dict[str, np.ndarray] = cols
+        self._frame: pd.DataFrame | None = None
 
     @classmethod
     def empty(cls) -> Findings:
-        # copying a prototype is ~30 times faster than building seven empty Series (a one-row
-        # revalidation asks for several empty results)
-        return cls(_empty_frame().copy())
+        return cls({"row": np.empty(0, dtype=np.int64)})
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> Findings:
@@ -193,18 +204,50 @@ class Findings:
 
     @classmethod
     def concat(cls, parts: Iterable[Findings]) -> Findings:
-        frames = [p.frame for p in parts if len(p.frame)]
-        if not frames:
+        full = [p for p in parts if len(p)]
+        if not full:
             return cls.empty()
-        return cls(pd.concat(frames, ignore_index=True))
+        if len(full) == 1:
+            return full[0]
+        return cls({c: np.concatenate([p._c[c] for p in full]) for c in COLUMNS})
+
+    # ------------------------------------------------------------------ columns
+    def column(self, name: str) -> np.ndarray:
+        """One column (``row`` int64, the others object); read-only by agreement."""
+        return self._c[name]
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self._c["row"]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The findings as a pandas DataFrame (built once, on first use; a copy of the columns)."""
+        if self._frame is None:
+            import pandas as pd
+
+            frame = pd.DataFrame({c: self._c[c].copy() for c in COLUMNS[1:]}, copy=False, dtype=object)
+            frame.insert(0, "row", self._c["row"].copy())
+            self._frame = frame
+        return self._frame
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self._c["row"])
+
+    def take(self, positions: np.ndarray) -> Findings:
+        """The findings at these positions (in this order)."""
+        return Findings({c: v[positions] for c, v in self._c.items()})
+
+    def with_column(self, name: str, values: np.ndarray) -> Findings:
+        """These findings with one column replaced (same length)."""
+        return Findings({**self._c, name: values})
+
+    def _select(self, mask: np.ndarray) -> Findings:
+        return self if mask.all() else self.take(np.flatnonzero(mask))
 
     def _tuples(self) -> Iterator[tuple[Any, ...]]:
-        """The rows as plain tuples in ``COLUMNS`` order (itertuples builds a class on every call)."""
-        f = self.frame
-        return zip(*(f[c].tolist() if c == "row" else f[c].to_numpy() for c in COLUMNS), strict=True)
+        """The rows as plain tuples in ``COLUMNS`` order."""
+        return zip(*(self._c[c].tolist() for c in COLUMNS), strict=True)
 
     def __iter__(self) -> Iterator[Finding]:
         for row, field, severity, code, message, register_message, value in self._tuples():
@@ -213,8 +256,15 @@ class Findings:
                 field=field, severity=Severity(severity), register_message=register_message, value=value,
             )
 
+    # ------------------------------------------------------------------ questions
+    def severity_is(self, severity: Severity) -> np.ndarray:
+        return np.asarray(self._c["severity"] == str(severity), dtype=bool)
+
+    def code_is(self, code: str) -> np.ndarray:
+        return np.asarray(self._c["code"] == code, dtype=bool)
+
     def count(self, severity: Severity) -> int:
-        return int((self.frame["severity"] == str(severity)).sum())
+        return int(self.severity_is(severity).sum())
 
     @property
     def error_count(self) -> int:
@@ -225,75 +275,71 @@ class Findings:
         return self.count(Severity.WARNING)
 
     def codes(self) -> set[str]:
-        return set(self.frame["code"])
+        return set(self._c["code"].tolist())
 
     def rows_with(self, severity: Severity = Severity.ERROR) -> np.ndarray:
-        f = self.frame
-        rows = f.loc[(f["severity"] == str(severity)) & (f["row"] != NO_ROW), "row"].to_numpy()
-        return np.unique(rows)
+        rows = np.sort(self._c["row"][self.severity_is(severity) & (self._c["row"] != NO_ROW)])
+        # np.unique would import numpy.ma (start-up time) for this
+        return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
 
     def invalid_row_mask(self, n_rows: int) -> np.ndarray:
         mask = np.zeros(n_rows, dtype=bool)
-        rows = self.rows_with(Severity.ERROR)
-        mask[rows[rows < n_rows]] = True
+        rows = self._c["row"][self.severity_is(Severity.ERROR)]
+        mask[rows[(rows >= 0) & (rows < n_rows)]] = True
         return mask
 
     def file_level(self) -> Findings:
-        return Findings(self.frame[self.frame["row"] == NO_ROW].reset_index(drop=True))
+        return self._select(self._c["row"] == NO_ROW)
 
     def has_file_errors(self) -> bool:
-        f = self.frame
-        return bool(((f["row"] == NO_ROW) & (f["severity"] == str(Severity.ERROR))).any())
+        return bool(((self._c["row"] == NO_ROW) & self.severity_is(Severity.ERROR)).any())
 
     def _row_mask(self, rows: Iterable[int]) -> np.ndarray:
         wanted = np.fromiter(rows, np.int64)
-        have = self.frame["row"].to_numpy()
+        have = self._c["row"]
         return have == wanted[0] if len(wanted) == 1 else np.isin(have, wanted)
 
     def for_rows(self, rows: Iterable[int]) -> Findings:
-        return Findings(self.frame.take(np.flatnonzero(self._row_mask(rows))).reset_index(drop=True))
+        return self._select(self._row_mask(rows))
 
     def without_rows(self, rows: Iterable[int]) -> Findings:
-        return Findings(self.frame.take(np.flatnonzero(~self._row_mask(rows))).reset_index(drop=True))
+        return self._select(~self._row_mask(rows))
+
+    def without(self, mask: np.ndarray) -> Findings:
+        """These findings less those where ``mask`` is True."""
+        return self._select(~np.asarray(mask, dtype=bool))
 
     def where(self, **equals: Any) -> Findings:
-        f = self.frame
-        mask = np.ones(len(f), dtype=bool)
+        mask = np.ones(len(self), dtype=bool)
         for col, val in equals.items():
-            mask &= (f[col] == val).to_numpy()
-        return Findings(f[mask].reset_index(drop=True))
+            mask &= np.asarray(self._c[col] == val, dtype=bool)
+        return self._select(mask)
 
     def cell_findings(self) -> Iterator[Finding]:
         """Findings attached to a cell (row and field known)."""
-        f = self.frame
-        return iter(Findings(f[(f["row"] != NO_ROW) & f["field"].notna()]))
-
-    def by_code(self) -> pd.DataFrame:
-        """Counts per (code, severity), most frequent first."""
-        if not len(self.frame):
-            return pd.DataFrame({"code": [], "severity": [], "count": []})
-        g = self.frame.groupby(["code", "severity"], sort=False).size().reset_index(name="count")
-        return g.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+        has_field = np.fromiter((f is not None and f == f for f in self._c["field"].tolist()), bool, len(self))
+        return iter(self._select((self._c["row"] != NO_ROW) & has_field))
 
     def split_unlisted(self) -> tuple[Findings, list[dict[str, Any]]]:
         """(the findings with their words, how many without per code, field and severity: most first)."""
-        f = self.frame
-        if not len(f):
-            return self, []
-        unlisted = (f["message"] == UNLISTED).to_numpy()
+        from collections import Counter
+
+        messages = self._c["message"]
+        unlisted = np.asarray(messages == UNLISTED, dtype=bool) if len(messages) else np.zeros(0, dtype=bool)
         if not unlisted.any():
             return self, []
-        counts = f[unlisted].groupby(["code", "field", "severity"], sort=False, dropna=False).size()
-        groups = [{"code": key[0], "field": _text_or_none(key[1]), "severity": key[2], "count": int(n)}
-                  for key, n in counts.items() if isinstance(key, tuple)]
+        c = self._c
+        counts = Counter(zip(c["code"][unlisted].tolist(), c["field"][unlisted].tolist(),
+                             c["severity"][unlisted].tolist(), strict=True))
+        groups = [{"code": code, "field": _text_or_none(field), "severity": severity, "count": n}
+                  for (code, field, severity), n in counts.items()]
         groups.sort(key=lambda g: (-g["count"], g["code"], g["field"] or ""))
-        return Findings(f[~unlisted].reset_index(drop=True)), groups
+        return self._select(~unlisted), groups
 
     def sorted(self) -> Findings:
-        order = {"error": 0, "warning": 1, "info": 2}
-        f = self.frame.assign(_s=self.frame["severity"].map(order))
-        f = f.sort_values(["row", "_s"], kind="stable").drop(columns="_s")
-        return Findings(f.reset_index(drop=True))
+        """By row (file-level first), then errors, warnings, infos; otherwise in their order."""
+        rank = np.fromiter(map(_SEVERITY_ORDER.get, self._c["severity"].tolist()), np.int64, len(self))
+        return self.take(np.lexsort((rank, self._c["row"])))
 
     def records(self, source_rows: np.ndarray | None = None,
                 csv_wording: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
@@ -302,7 +348,7 @@ class Findings:
         ``register_csv_message`` is what Register's CSV upload page says: ``csv_wording`` of the
         API's ``register_message`` (the rule pack's; the same text when not given).
         """
-        frame_rows = self.frame["row"].to_numpy()
+        frame_rows = self._c["row"]
         shown: list[int | None] = frame_rows.tolist()
         if source_rows is not None and len(source_rows):
             inside = (frame_rows >= 0) & (frame_rows < len(source_rows))
@@ -311,7 +357,7 @@ class Findings:
         for i in np.flatnonzero(frame_rows == NO_ROW).tolist():
             shown[i] = None
         wording = _memo(csv_wording)
-        api = [_text_or_none(m) for m in self.frame["register_message"].to_numpy()]
+        api = [_text_or_none(m) for m in self._c["register_message"].tolist()]
         page = [None if m is None else wording(m) for m in api]
         return [
             {"row": row, "field": _text_or_none(field), "severity": severity, "code": code, "message": message,
@@ -339,20 +385,19 @@ def fold_dependents(findings: Findings, roots: frozenset[str]) -> tuple[Findings
     under it (a HESA ID Excel wrote as ``2.61149E+16`` is not also "11 characters long" and "not
     a number"). Returns (what to show and count, what was folded); the root's message says how
     many it explains."""
-    frame = findings.frame
-    if not len(frame):
+    if not len(findings):
         return findings, Findings.empty()
-    codes = frame["code"].to_numpy(dtype=object)
-    is_root = np.isin(codes, list(roots))
+    codes = findings.column("code")
+    is_root = np.fromiter(map(roots.__contains__, codes.tolist()), bool, len(codes))
     if not is_root.any():
         return findings, Findings.empty()
-    rows = frame["row"].to_numpy()
-    fields = frame["field"].to_numpy(dtype=object)
+    rows = findings.rows
+    fields = findings.column("field")
     root_cells = {(int(r), f) for r, f in zip(rows[is_root], fields[is_root], strict=True) if f is not None and r >= 0}
     if not root_cells:
         return findings, Findings.empty()
     candidates = np.flatnonzero(~is_root & np.isin(rows, [r for r, _ in root_cells]))
-    dependent = np.zeros(len(frame), dtype=bool)
+    dependent = np.zeros(len(findings), dtype=bool)
     per_cell: dict[tuple[int, str], int] = {}
     for i in candidates.tolist():
         cell = (int(rows[i]), fields[i])
@@ -361,23 +406,20 @@ def fold_dependents(findings: Findings, roots: frozenset[str]) -> tuple[Findings
             per_cell[cell] = per_cell.get(cell, 0) + 1
     if not dependent.any():
         return findings, Findings.empty()
-    kept = frame[~dependent].reset_index(drop=True)
-    messages = kept["message"].to_numpy(dtype=object).copy()
-    kept_codes = kept["code"].to_numpy(dtype=object)
-    kept_rows = kept["row"].to_numpy()
-    kept_fields = kept["field"].to_numpy(dtype=object)
-    for i in np.flatnonzero(np.isin(kept_codes, list(roots))).tolist():
+    kept = findings.without(dependent)
+    messages = kept.column("message").copy()
+    kept_codes, kept_rows, kept_fields = kept.column("code"), kept.rows, kept.column("field")
+    for i in np.flatnonzero(np.fromiter(map(roots.__contains__, kept_codes.tolist()), bool, len(kept))).tolist():
         n = per_cell.get((int(kept_rows[i]), kept_fields[i]), 0)
         if n:
             other = "problem" if n == 1 else f"{n} problems"
             messages[i] = f"{messages[i]} The other {other} found in this cell come{'s' if n == 1 else ''} from this " \
                           "and go{} away when it is fixed.".format("es" if n == 1 else "")
-    kept = kept.assign(message=messages)
-    return Findings(kept), Findings(frame[dependent].reset_index(drop=True))
+    return kept.with_column("message", messages), findings.take(np.flatnonzero(dependent))
 
 
 def _text_or_none(value: object) -> str | None:
-    """None for a missing value (None, or the NaN pandas may put in its place), else its text."""
+    """None for a missing value (None, or a NaN in its place), else its text."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     return value if isinstance(value, str) else str(value)

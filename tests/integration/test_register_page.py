@@ -328,6 +328,23 @@ def test_as_uploaded_can_be_forced_on_or_off(tmp_path, capsys):
     assert report["as_uploaded"]["checked"] is True and file_messages(report)[0].startswith(COLUMNS)
 
 
+def test_a_workbook_is_read_as_its_sheet_saved_as_csv(tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([*NAMES, "Shoe Size"])
+    rows = three()
+    rows[0]["sex"] = "11 "
+    for r in rows:
+        ws.append([r[h] for h in NAMES] + ["9"])
+    wb.save(tmp_path / "t.xlsx")
+    code, report = check(capsys, tmp_path / "t.xlsx")
+    assert code == 1 and "file.register_csv_only" in {f["code"] for f in report["findings"] if f["row"] is None}
+    assert file_messages(report) == [columns_message([], ["Shoe Size"])]
+    assert [(f["row"], f["field"]) for f in untrimmed(report)] == [(2, "sex")]
+
+
 def test_text_output_says_what_registers_page_would_do(tmp_path, capsys):
     rows = three()
     rows[0]["sex"] = "11 "
@@ -343,3 +360,23 @@ def test_text_output_says_what_registers_page_would_do(tmp_path, capsys):
 def test_guarded_helper_matches_registers_files():
     assert guarded({"sex": "11", "first_names": "Siân", "ethnicity": ""}) == {"sex": "'11", "first_names": "Siân",
                                                                               "ethnicity": ""}
+
+
+# ---------------------------------------------------------------- SPEC §5.5 T9/T10 through check
+@pytest.mark.parametrize(("itt_start", "expected"), [
+    ("2013-09-02", {"trainee_start_date Cannot be more than 10 years in the past"}),  # more than 10 years before today
+    ("2024-13-01", {"itt_start_date is invalid", "trainee_start_date is invalid"}),
+])
+def test_a_blank_trainee_start_date_takes_the_itt_start_date(tmp_path, capsys, itt_start, expected):
+    """Register fills a blank trainee start date from the ITT start date before checking it (T9/T10),
+    so an old or invalid ITT start date also fails the trainee start date's own checks."""
+    rows = three()
+    rows[1].update(trainee_start_date="", itt_start_date=itt_start, itt_end_date="2025-07-11")
+    code, report = check(capsys, write(tmp_path, csv_text(rows)))
+    assert code == 1
+    row_messages = {f["register_csv_message"] for f in errors(report) if f["row"] == 3}
+    assert row_messages == expected
+    # the same start date given as the trainee start date is reported on that field
+    rows[1]["trainee_start_date"] = itt_start
+    code, report = check(capsys, write(tmp_path, csv_text(rows), name="given.csv"))
+    assert {f["register_csv_message"] for f in errors(report) if f["row"] == 3} >= expected - {"itt_start_date is invalid"}

@@ -38,7 +38,7 @@ def _no_unexpected_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for cls in (dialogs.OpenFileDialog, dialogs.SaveFileDialog, dialogs.MessageDialog, dialogs.TextDialog,
                 dialogs.ItemDialog, dialogs.FixAllDialog, dialogs.ErrorReportDialog, dialogs.TokenDialog,
-                dialogs.AboutDialog):
+                dialogs.AboutDialog, dialogs.CopyDialog):
         monkeypatch.setattr(cls, "ask", refuse(cls.__name__))
     monkeypatch.setattr(dialogs.MessageDialog, "inform", refuse("MessageDialog.inform"))
 

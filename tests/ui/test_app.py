@@ -32,16 +32,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(("env", "platform", "expected"), [
     ({}, "linux", False),
-    ({"DISPLAY": ":99"}, "linux", Path("/tmp/.X11-unix/X99").exists()),
+    ({"DISPLAY": ":99"}, "linux", False),  # no X99 socket in the test's own socket folder
+    ({"DISPLAY": ":7"}, "linux", True),  # X7 is there
     ({"DISPLAY": "remotehost:0"}, "linux", True),
     ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", True),
     ({"QT_QPA_PLATFORM": "offscreen"}, "linux", True),
     ({}, "win32", True),
     ({}, "darwin", True),
 ])
-def test_display_detection(env, platform, expected):
+def test_display_detection(env, platform, expected, tmp_path):
     """Linux without X or Wayland has no display; Windows and macOS always have one."""
-    assert display_available(env, platform) is expected
+    (tmp_path / "X7").touch()  # a local X server's socket (another Xvfb on this machine must not matter)
+    assert display_available(env, platform, x11_sockets=tmp_path) is expected
 
 
 def test_without_a_display_one_line_points_to_the_command_line(capsys, monkeypatch):

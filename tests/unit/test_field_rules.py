@@ -1,8 +1,10 @@
 """Field-level rules (SPEC §4–5): each with a passing and a failing case."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from desktop.validation.packs.v2026_1.fields import email_ok
+from desktop.validation.packs.v2026_1.fields import EMAIL, email_ok
 from tests.helpers import check_rows, codes_for, register_messages, valid_row
 
 
@@ -64,6 +66,7 @@ def test_dates_must_be_iso(field, bad):
 ])
 def test_email_rules(value, ok):
     assert email_ok(value) is ok
+    assert (EMAIL.fullmatch(value) is not None) is ok
     f = check_rows(valid_row(email=value))
     assert ("cell.email_format" in codes_for(f, "email")) is not ok
 
@@ -115,3 +118,20 @@ def test_findings_carry_row_field_value_and_both_messages():
     rec = f.frame[f.frame["field"] == "sex"].iloc[0]
     assert rec["row"] == 1 and rec["value"] == "Female" and rec["severity"] == "error"
     assert rec["message"] and rec["register_message"].startswith("sex has invalid reference data value of 'Female'")
+
+
+# letters that case-fold onto ASCII (Kelvin sign, dotted/dotless i, long s), dots, at-signs, spaces
+_EMAIL_ALPHABET = "aZ09.-@_+'x n\u0130\u0131\u017f\u212a\t\nK"
+
+
+@given(st.one_of(
+    st.text(alphabet=_EMAIL_ALPHABET, max_size=16),
+    st.builds(lambda local, labels, pad: pad + local + "@" + ".".join(labels),
+              st.text(alphabet="ab.9-_'", max_size=6),
+              st.lists(st.text(alphabet="ab9-xn\u212a", max_size=6), min_size=1, max_size=4),
+              st.sampled_from(["", "a" * 63, "a" * 250, "a" * 320])),
+))
+@settings(max_examples=3000, deadline=None)
+def test_the_email_pattern_is_email_ok(value):
+    """The rule runs the one-pattern form (a pass in C per address); it must agree with email_ok."""
+    assert (EMAIL.fullmatch(value) is not None) is email_ok(value)

@@ -192,3 +192,13 @@ def test_odd_headers_and_cells_do_not_stop_a_suggestion():
                "DOB": ["13/02/1985", "1990-01-01"]}
     m = suggest(columns)
     assert mapped(m) == {"last_name": "Surname ", "date_of_birth": "DOB"}
+
+
+def test_fuzzy_wordings_of_one_template_do_not_serve_another_of_the_same_version():
+    """An action file (withdraw, defer, recommend) is a template of the same version with other
+    fields; suggesting its mapping first once left the main template without its fuzzy wordings."""
+    from desktop.core.action_files import action_template
+
+    suggest_mapping(raw({"Date of brth": ["13/02/1985"]}), action_template("withdraw"))
+    m = suggest({"Date of brth": ["13/02/1985", "01/01/1990"]})
+    assert m.columns["date_of_birth"] == "Date of brth" and m.method["date_of_birth"] == "fuzzy"

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -26,6 +28,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -295,47 +299,140 @@ class ItemDialog:
         return value if ok else None
 
 
-class FixAllDialog(QDialog):
-    """"Fix all like this": one replacement value for every cell of a field holding the same value."""
+@dataclass(frozen=True)
+class FixItem:
+    """One value of a problem's cells: how many cells hold it and what we would put instead ("" none)."""
 
-    def __init__(self, parent: QWidget | None, field_label: str, value: str, count: int,
-                 code_list: CodeList | None, suggestion: str | None) -> None:
+    value: str
+    count: int
+    suggestion: str
+
+
+class FixAllDialog(QDialog):
+    """"Fix all like this": every value of one problem's cells listed with its replacement, before
+    anything changes (F → 10 for all 3 cells). A blank replacement leaves that value as it is."""
+
+    def __init__(self, parent: QWidget | None, field_label: str, problem: str, items: list[FixItem],
+                 code_list: CodeList | None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Fix all like this")
+        self._items = list(items)
         layout = QVBoxLayout(self)
-        cells = "the one cell" if count == 1 else f"the {count:,} cells"
-        intro = QLabel(f"Replace '{html.escape(value)}' in {cells} of <b>{html.escape(field_label)}</b> that hold it with:")
+        total = sum(i.count for i in items)
+        intro = QLabel(f"<b>{html.escape(problem)}</b>: {total:,} cell{'s' if total != 1 else ''} of "
+                       f"{html.escape(field_label)}, {len(items):,} different value{'s' if len(items) != 1 else ''}. "
+                       "Check what each becomes; leave a replacement empty to keep that value.")
         intro.setTextFormat(Qt.TextFormat.RichText)
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.editor: CodeComboBox | QLineEdit
-        if code_list is not None:
-            self.editor = CodeComboBox(code_list, self)
-            self.editor.set_code(suggestion or "")
-        else:
-            self.editor = QLineEdit(suggestion or "", self)
-        self.editor.setAccessibleName(f"New value for {field_label}")
-        intro.setBuddy(self.editor)
-        layout.addWidget(self.editor)
+        self.table = QTableWidget(len(items), 3, self)
+        self.table.setHorizontalHeaderLabels(["In your file", "Cells", "Replace with"])
+        self.table.setAccessibleName(f"Values of {field_label} and their replacements")
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setTabKeyNavigation(False)
+        self.editors: list[CodeComboBox | QLineEdit] = []
+        for r, item in enumerate(items):
+            shown = item.value if item.value else "(blank)"
+            self.table.setItem(r, 0, QTableWidgetItem(shown))
+            count = QTableWidgetItem(f"{item.count:,}")
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(r, 1, count)
+            editor: CodeComboBox | QLineEdit
+            if code_list is not None:
+                editor = CodeComboBox(code_list, self)
+                editor.set_code(item.suggestion)
+                editor.currentTextChanged.connect(self._update_button)
+            else:
+                editor = QLineEdit(item.suggestion, self)
+                editor.setPlaceholderText("keep as it is")
+                editor.textChanged.connect(self._update_button)
+            editor.setAccessibleName(f"Replace '{shown}' with")
+            self.table.setCellWidget(r, 2, editor)
+            self.editors.append(editor)
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
         hint = QLabel("One step: Undo (Ctrl+Z) puts every cell back.")
         hint.setWordWrap(True)
         layout.addWidget(hint)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(max(560, self.table.horizontalHeader().length() + 60),
+                    min(160 + 34 * len(items), 560))
+        self._update_button()
+
+    def replacements(self) -> dict[str, str]:
+        """value -> its replacement, for the values the user gives one that differs."""
+        out = {}
+        for item, editor in zip(self._items, self.editors, strict=True):
+            new = editor.code() if isinstance(editor, CodeComboBox) else editor.text().strip()
+            if new and new != item.value:
+                out[item.value] = new
+        return out
+
+    def _update_button(self, *_: object) -> None:
+        chosen = self.replacements()
+        n = sum(i.count for i in self._items if i.value in chosen)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(f"Replace {n:,} cell{'s' if n != 1 else ''}" if n else "Nothing to replace")
+        ok.setEnabled(bool(n))
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, field_label: str, problem: str, items: list[FixItem],
+            code_list: CodeList | None) -> dict[str, str] | None:
+        dialog = cls(parent, field_label, problem, items, code_list)
+        return dialog.replacements() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class CopyDialog(QDialog):
+    """"Save a copy of my file with the fixes": the format, which values, and a column of problems left."""
+
+    def __init__(self, parent: QWidget | None, default_format: str = "xlsx") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Save a copy of your file with the fixes")
+        layout = QVBoxLayout(self)
+        intro = QLabel("Your own file again — your headers, your columns, every row — with the cells you corrected "
+                       "here. Register's CSV is saved separately.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.format = QComboBox(self)
+        self.format.addItems(["Excel workbook (.xlsx)", "CSV (.csv)"])
+        self.format.setCurrentIndex(0 if default_format == "xlsx" else 1)
+        self.format.setAccessibleName("Format of the copy")
+        form.addRow("&Format:", self.format)
+        layout.addLayout(form)
+        values_box = QGroupBox("Cells of the columns Register uses")
+        values_layout = QVBoxLayout(values_box)
+        self.yours = QRadioButton("&As in your file, with the cells you corrected here")
+        self.yours.setChecked(True)
+        self.register = QRadioButton("As &Register reads them: labels turned into codes, dates as YYYY-MM-DD")
+        for b in (self.yours, self.register):
+            values_layout.addWidget(b)
+        layout.addWidget(values_box)
+        self.problems = QCheckBox("Add a column listing the &problems left in each row", self)
+        self.problems.setToolTip("A last column, 'Problems (Register Desktop)', to fix the rest in a spreadsheet.")
+        layout.addWidget(self.problems)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(f"Replace {count}")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Choose where to save…")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def value(self) -> str:
-        if isinstance(self.editor, CodeComboBox):
-            return self.editor.code()
-        return self.editor.text().strip()
+    def choice(self) -> tuple[str, str, bool]:
+        return ("xlsx" if self.format.currentIndex() == 0 else "csv",
+                "register" if self.register.isChecked() else "yours", self.problems.isChecked())
 
     @classmethod
-    def ask(cls, parent: QWidget | None, field_label: str, value: str, count: int,
-            code_list: CodeList | None, suggestion: str | None) -> str | None:
-        dialog = cls(parent, field_label, value, count, code_list, suggestion)
-        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    def ask(cls, parent: QWidget | None, default_format: str = "xlsx") -> tuple[str, str, bool] | None:
+        """(format "xlsx"|"csv", values "yours"|"register", with a problems column) or None."""
+        dialog = cls(parent, default_format)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class ErrorReportDialog(QDialog):

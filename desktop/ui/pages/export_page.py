@@ -6,12 +6,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.export import ExportResult
+from desktop.core.own_layout import CopyResult
 from desktop.core.session import ImportSession
 
 
 class ExportPage(QWidget):
     export_csv_requested = Signal()
     export_report_requested = Signal()
+    copy_requested = Signal()
     back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -40,6 +42,23 @@ class ExportPage(QWidget):
         self.result_label.hide()
         csv_layout.addWidget(self.result_label)
         layout.addWidget(csv_box)
+
+        copy_box = QGroupBox("Your own file, corrected")
+        copy_layout = QVBoxLayout(copy_box)
+        text = QLabel("A copy of the file you opened — your headers and columns, every row — with the cells you "
+                      "corrected here, as Excel or CSV; if you like, with a column listing what is left to fix.")
+        text.setWordWrap(True)
+        copy_layout.addWidget(text)
+        self.copy_button = QPushButton("Save a &copy of my file with the fixes…")
+        self.copy_button.clicked.connect(self.copy_requested)
+        copy_layout.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.copy_label = QLabel()
+        self.copy_label.setWordWrap(True)
+        self.copy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_label.setAccessibleName("Last copy saved")
+        self.copy_label.hide()
+        copy_layout.addWidget(self.copy_label)
+        layout.addWidget(copy_box)
 
         report_box = QGroupBox("Error report")
         report_layout = QVBoxLayout(report_box)
@@ -85,6 +104,7 @@ class ExportPage(QWidget):
             self.summary.setText("Open a file first.")
             self.csv_button.setEnabled(False)
             self.report_button.setEnabled(False)
+            self.copy_button.setEnabled(False)
             return
         s = session.summary()
         total = session.n_rows
@@ -99,3 +119,12 @@ class ExportPage(QWidget):
         self.summary.setText("".join(parts))
         self.csv_button.setEnabled(s["valid_rows"] > 0)
         self.report_button.setEnabled(True)
+        self.copy_button.setEnabled(True)
+
+    def show_copy(self, result: CopyResult) -> None:
+        corrected = f"{result.corrected_cells:,} corrected cell{'s' if result.corrected_cells != 1 else ''}"
+        text = f"Saved a copy of your file to {result.path}: {result.rows:,} rows, {corrected}."
+        if result.rows_with_problems:
+            text += f" {result.rows_with_problems:,} row(s) list problems left in the last column."
+        self.copy_label.setText(text)
+        self.copy_label.show()

@@ -29,18 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.problems import group_title
 from desktop.core.progress import CancelToken, Progress
 from desktop.core.values import ValueMapper, ValueOptions
 from desktop.ui.delegates import CellDelegate
-from desktop.ui.dialogs import FixAllDialog, MessageDialog
+from desktop.ui.dialogs import FixAllDialog, FixItem, MessageDialog
 from desktop.ui.find_replace import FindReplaceDialog
-from desktop.ui.findings_panel import FindingsPanel
+from desktop.ui.findings_panel import FindingsPanel, build_groups
 from desktop.ui.guide import FieldGuidePanel
 from desktop.ui.jobs import Job, JobRunner
 from desktop.ui.proxies import RowFilter, RowViewProxy
 from desktop.ui.search import Matches, Query, find_cells
 from desktop.ui.table_model import Change, FrameTableModel
-from desktop.ui.theme import ERROR, name_corner_button
+from desktop.ui.theme import ERROR, WARNING, name_corner_button
 from desktop.validation.codelists import CodeLists
 from desktop.validation.template import Template
 
@@ -125,7 +126,7 @@ class ReviewPage(QWidget):
         self.side = QTabWidget()
         self.findings = FindingsPanel()
         self.findings.cell_requested.connect(self.select_cell)
-        self.findings.rule_filter_requested.connect(lambda code: self.set_filter(RowFilter("code", code)))
+        self.findings.rule_filter_requested.connect(self._filter_problem)
         self.findings.fix_all_requested.connect(self.fix_all_like_this)
         self.findings.field_requested.connect(self.mapping_field_requested)
         self.side.addTab(self.findings, "&Problems")
@@ -181,11 +182,7 @@ class ReviewPage(QWidget):
         self.proxy.set_filter(RowFilter())
         model.findings_changed.connect(self._refresh_timer.start)
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
-        fm = self.grid.fontMetrics()
-        for col, name in enumerate(model.fields):
-            kind = self._template.field(name).kind
-            label_width = fm.horizontalAdvance(self._template.field(name).label) + 34
-            self.grid.setColumnWidth(col, max(label_width, fm.averageCharWidth() * _WIDTH_CHARS.get(kind, 14)))
+        self._fit_columns(model)
         self.findings.set_source(model)
         width = max(self.window().width() - 40, 900)
         side = max(380, width * 3 // 10)
@@ -197,6 +194,22 @@ class ReviewPage(QWidget):
             self._find = None
         if model.rowCount():
             self.grid.setCurrentIndex(self.proxy.index(0, 0))
+
+    def _fit_columns(self, model: FrameTableModel, sample: int = 400) -> None:
+        """Each column wide enough for its header and for what its cells hold (a 17-digit HESA ID, a
+        long e-mail), measured on the first rows, plus the error icon; never wider than 40 characters."""
+        fm = self.grid.fontMetrics()
+        icon_room = self.grid.iconSize().width() if self.grid.iconSize().width() > 0 else fm.height()
+        pad = icon_room + 20
+        widest = fm.averageCharWidth() * 40
+        for col, name in enumerate(model.fields):
+            f = self._template.field(name)
+            label_width = fm.horizontalAdvance(f.label) + 34
+            floor = fm.averageCharWidth() * _WIDTH_CHARS.get(f.kind, 14)
+            values = model.column_values(col)[:sample]  # codes show "10 — Female": their floor covers it
+            longest = max((str(v) for v in values), key=len, default="")
+            content = fm.horizontalAdvance(longest) + pad if longest else 0
+            self.grid.setColumnWidth(col, min(max(label_width, floor, content), max(widest, label_width)))
 
     def set_code_lists(self, code_lists: CodeLists) -> None:
         self._code_lists = code_lists
@@ -213,6 +226,8 @@ class ReviewPage(QWidget):
 
     # ------------------------------------------------------------------ filter
     def _fill_filter_combo(self) -> None:
+        """Show: the usual choices, then each kind of problem in words ("Sex: not a Register code (45)"),
+        then each column with problems ("Column Sex: 47 problems")."""
         current = self.proxy.row_filter
         combo = self.filter_combo
         combo.blockSignals(True)
@@ -220,19 +235,39 @@ class ReviewPage(QWidget):
         for kind in ("all", "errors", "warnings", "edited"):
             combo.addItem(RowFilter(kind).label, RowFilter(kind))
         if self.model is not None:
-            idx = self.model.findings_index
-            codes, counts = np.unique(idx.codes[idx.frame_rows >= 0].astype(str), return_counts=True) \
-                if len(idx) else (np.zeros(0, str), np.zeros(0, int))
-            if len(codes):
+            # from the model's findings now (the panel's groups follow on a timer after an edit)
+            groups = [g for g in build_groups(self.model)
+                      if len(g.members) and (self.model.findings_index.frame_rows[g.members] >= 0).any()]
+            groups.sort(key=lambda g: (-g.rank, g.title))
+            if groups:
                 combo.insertSeparator(combo.count())
-            for code, n in zip(codes, counts, strict=True):
-                combo.addItem(f"Rule: {code} ({int(n):,})", RowFilter("code", str(code)))
+            for g in groups:
+                if g.rank < WARNING:
+                    continue  # notes (values converted) are not problems to filter by
+                title = g.title
+                combo.addItem(f"{title} ({len(g.members):,})", RowFilter("code", g.code, g.field, title))
+            model = self.model
+            idx = model.findings_index
+            on_cells = (idx.frame_rows >= 0) & (idx.cols_array >= 0) & (idx.ranks_array >= WARNING)
+            names, counts = np.unique(idx.field_names[on_cells], return_counts=True)
+            columns = sorted(zip(names.tolist(), counts.tolist(), strict=True), key=lambda t: model.column_of(t[0]))
+            if columns:
+                combo.insertSeparator(combo.count())
+            for name, n in columns:
+                label = self._template.field(str(name)).label
+                title = f"Column {label}: {int(n):,} problem{'s' if n != 1 else ''}"
+                combo.addItem(title, RowFilter("column", column=str(name), title=f"Column {label}"))
         i = next((k for k in range(combo.count()) if combo.itemData(k) == current), -1)
-        if i < 0 and current.kind == "code":
-            combo.addItem(f"Rule: {current.code} (fixed)", current)
+        if i < 0 and current.kind in ("code", "column"):
+            combo.addItem(f"{current.label} (none left)", current)
             i = combo.count() - 1
         combo.setCurrentIndex(max(i, 0))
+        combo.setToolTip(combo.currentText())
         combo.blockSignals(False)
+
+    def _filter_problem(self, code: str, field_name: str | None) -> None:
+        label = self._template.field(field_name).label if field_name and field_name in self._template else None
+        self.set_filter(RowFilter("code", code, field_name, group_title(code, label)))
 
     def _filter_chosen(self, i: int) -> None:
         f = self.filter_combo.itemData(i)
@@ -327,6 +362,7 @@ class ReviewPage(QWidget):
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         if self.model is not None and current.isValid():
             self.guide.show_field(self.model.field_at(current.column()))
+            self.findings.show_cell(self.proxy.source_row(current.row()), current.column())
 
     # ------------------------------------------------------------------ editing commands
     def _selected(self) -> list[tuple[int, int]]:
@@ -412,34 +448,41 @@ class ReviewPage(QWidget):
         self.model.request_changes(changes, "Fill down")
 
     def fix_all_like_this(self, finding: int | None = None) -> bool:
-        """One value for every cell of a field holding the same value as the chosen problem's cell."""
+        """Every cell with the chosen problem (its kind, in its field): each value listed with what
+        it would become, changed in one undoable step."""
         if self.model is None:
             return False
         idx = self.model.findings_index
         if finding is None:
             cur = self._current_source()
-            found = idx.on_cell(*cur) if cur else []
-            finding = next((i for i in found if idx.values[i] not in (None, "")), None)
+            found = sorted(idx.on_cell(*cur), key=lambda i: -idx.rank(i)) if cur else []
+            finding = next((i for i in found if idx.column(i) >= 0 and idx.rank(i) >= WARNING), None)
             if finding is None:
                 return False
-        row, col = int(idx.frame_rows[finding]), idx.column(finding)
-        if row < 0 or col < 0:
+        col = idx.column(finding)
+        if int(idx.frame_rows[finding]) < 0 or col < 0:
             return False
-        value = self.model.value(row, col)
-        if not value:
-            return False
+        code, name = str(idx.codes[finding]), self.model.field_at(col)
+        members = (idx.codes == code) & (idx.field_names == name) & (idx.frame_rows >= 0)
+        rows = np.unique(idx.frame_rows[members])
         column = self.model.column_values(col)
-        rows = np.flatnonzero(column == value)
-        name = self.model.field_at(col)
+        counts: dict[str, int] = {}
+        for r in rows.tolist():
+            v = str(column[r])
+            counts[v] = counts.get(v, 0) + 1
         f = self._template.field(name)
         code_list = self._code_lists.for_field(name) if f.kind == "code" else None
-        change = ValueMapper(self._template, self._code_lists, ValueOptions(), self._today()).change(name, value)
-        suggestion = change.after if change is not None else None
-        new = FixAllDialog.ask(self, f.label, value, len(rows), code_list, suggestion)
-        if new is None or new == value:
+        mapper = ValueMapper(self._template, self._code_lists, ValueOptions(), self._today())
+        items = []
+        for value, n in sorted(counts.items(), key=lambda t: (-t[1], t[0])):
+            change = mapper.change(name, value) if value else None
+            items.append(FixItem(value, n, change.after if change is not None else ""))
+        title = group_title(code, f.label)
+        chosen = FixAllDialog.ask(self, f.label, title, items, code_list)
+        if not chosen:
             return False
-        return self.model.request_changes([(int(r), col, new) for r in rows],
-                                          f"Replace '{value}' with '{new}' in {f.label}")
+        changes = [(int(r), col, chosen[str(column[r])]) for r in rows.tolist() if str(column[r]) in chosen]
+        return self.model.request_changes(changes, f"Fix all like this: {title} ({len(changes)} cells)")
 
     # ------------------------------------------------------------------ find and replace
     def open_find(self) -> FindReplaceDialog | None:
@@ -541,7 +584,7 @@ class ReviewPage(QWidget):
         if index.isValid():
             src = self.proxy.source_row(index.row())
             idx = self.model.findings_index
-            if any(idx.values[i] not in (None, "") for i in idx.on_cell(src, index.column())):
+            if any(idx.rank(i) >= WARNING for i in idx.on_cell(src, index.column())):
                 menu.addSeparator()
                 menu.addAction("Fix &all like this…", self.fix_all_like_this)
             menu.addSeparator()

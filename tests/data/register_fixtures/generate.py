@@ -17,21 +17,12 @@ import io
 import unicodedata
 from pathlib import Path
 
+from desktop.core.export import GUARDED  # the columns Register's own files write behind an apostrophe (§8.6)
 from desktop.validation.template import load_template
 
 HERE = Path(__file__).parent
 TEMPLATE = load_template("v2026.1")
 NAMES = TEMPLATE.names
-
-#: columns Register's own files write behind an apostrophe (SPEC §8.6): codes and dates
-GUARDED = frozenset({
-    "hesa_id", "date_of_birth", "sex", "ethnicity", *(f"disability{i}" for i in range(1, 10)), "itt_aim",
-    "training_route", "itt_qualification_aim", "course_subject_1", "course_subject_2", "course_subject_3",
-    "study_mode", "itt_start_date", "itt_end_date", "course_age_range", "trainee_start_date",
-    "pg_apprenticeship_start_date", "fund_code", "funding_method", "training_initiative",
-    "additional_training_initiative", "uk_degree", "non_uk_degree", "degree_subject", "degree_grade",
-    "degree_graduation_year", "awarding_institution",
-})
 
 # synthetic people: first names, last name, previous last name, date of birth, sex
 PEOPLE = [

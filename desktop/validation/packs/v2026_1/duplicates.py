@@ -9,25 +9,25 @@ CSV upload, the whole file fails). Both rows are errors until one is removed or 
 file never sends a trainee twice.
 
 Rows are grouped by the exact, symmetric part of the key (date of birth, lower-cased last name,
-route); only groups of two or more are compared, in file order. The grouping is kept per table,
-so an edit rechecks only the edited rows' old and new groups, never the whole table.
+route) as one integer per row, computed column by column; only groups of two or more are
+compared, and that comparison is linear in their rows whatever the group sizes (the first row
+that could match each identity, and the last, looked up in a dict). The group key of every row is
+kept per table, so an edit rechecks only the edited rows' old and new groups.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
-from desktop.validation.engine import Columns, RuleContext, parse_iso_date
+from desktop.validation.engine import Columns, RuleContext, factorize, parse_iso_date
 from desktop.validation.findings import FindingSink
 from desktop.validation.packs.v2026_1.facts import NO_CYCLE, PackFacts, facts_of
 
 _NOT_A_TO_Z = re.compile(r"[^a-z ]")
-Key = tuple[int, str, str]
 
 
 def first_name_key(names: str) -> str:
@@ -40,31 +40,89 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-def _row_keys(cols: Columns) -> list[Key | None]:
-    """The symmetric part of Register's duplicate key for every row (None: not comparable)."""
-    lower: dict[str, str] = {}
-    out: list[Key | None] = []
-    for d, last, route in zip(cols.dates("date_of_birth").tolist(), cols["last_name"], cols["training_route"],
-                              strict=True):
-        if d == 0 or not route or not last:
-            out.append(None)
-            continue
-        low = lower.get(last)
-        if low is None:
-            low = lower[last] = last.lower()
-        out.append((d, low, route))
-    return out
+# bits of the group key: date of birth (a day ordinal, < 2**22) | last name | route
+_LAST_BITS, _ROUTE_BITS = 24, 16
+NOT_COMPARABLE = -1
 
 
-def _identities(cycle: int, first_names: str, email: str) -> list[tuple[int, str, str]]:
-    """What Register compares once the key matches: (start year, first-name key) and (start year, e-mail)."""
-    if cycle == NO_CYCLE:
-        return []
-    out = [(cycle, "name", first_name_key(first_names))]
-    mail = email_key(email)
-    if mail:
-        out.append((cycle, "mail", mail))
-    return out
+def _code(index: dict[str, int], value: str) -> int:
+    code = index.get(value)
+    if code is None:
+        code = index[value] = len(index)
+    return code
+
+
+def _group_keys(cols: Columns, state: dict[str, Any]) -> np.ndarray:
+    """The symmetric part of Register's duplicate key of every row as one int64 (NOT_COMPARABLE
+    when a part is blank or the date is not a date). ``state`` keeps the codes of last names
+    (lower-cased) and routes, so keys computed later for edited rows agree with these."""
+    lasts: dict[str, int] = state.setdefault("lasts", {})
+    routes: dict[str, int] = state.setdefault("routes", {})
+    last_codes, last_values = factorize(cols["last_name"])
+    route_codes, route_values = factorize(cols["training_route"])
+    last_of = np.fromiter((_code(lasts, v.lower()) for v in last_values.tolist()), np.int64, len(last_values))
+    route_of = np.fromiter((_code(routes, v) for v in route_values.tolist()), np.int64, len(route_values))
+    if len(lasts) >= 1 << _LAST_BITS or len(routes) >= 1 << _ROUTE_BITS:  # cannot happen below 16 M rows
+        raise ValueError("too many distinct last names or routes for the duplicate index")
+    born = cols.dates("date_of_birth")
+    keys = (born << (_LAST_BITS + _ROUTE_BITS)) | (last_of[last_codes] << _ROUTE_BITS) | route_of[route_codes]
+    comparable = (born != 0) & cols.present("last_name") & cols.present("training_route")
+    return np.where(comparable, keys, NOT_COMPARABLE)
+
+
+def _in_groups_of_two_or_more(keys: np.ndarray) -> np.ndarray:
+    """Positions (ascending) of the rows whose comparable key another row shares."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    shared = np.zeros(len(keys), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    shared &= ordered != NOT_COMPARABLE
+    return np.sort(order[shared])
+
+
+def _matching_rows(cols: Columns, facts: PackFacts, rows: list[int], groups: list[int]) -> list[int]:
+    """Of ``rows`` (ascending, each with its group key), those another row of its group matches by
+    Register's rule: as a new trainee (its ITT start year) it matches an earlier row once created
+    (that row's trainee start year, else ITT start), or once created it matches a later new one.
+    Identities are (group, year, "name", first-name key) and (group, year, "mail", e-mail); each is
+    looked up in two dicts (its first row once created, its last row as new): linear in rows."""
+    first, email = cols["first_names"], cols["email"]
+    itt, trainee = cols["itt_start_date"], cols["trainee_start_date"]
+    cycles: dict[str, int] = {}
+    names: dict[str, str] = {}
+
+    def cycle(value: str) -> int:
+        c = cycles.get(value)
+        if c is None:
+            c = cycles[value] = _cycle(value, facts)
+        return c
+
+    def identities(group: int, year: int, row: int) -> list[tuple[int, int, str, str]]:
+        if year == NO_CYCLE:
+            return []
+        given = first[row]
+        key = names.get(given)
+        if key is None:
+            key = names[given] = first_name_key(given)
+        out = [(group, year, "name", key)]
+        mail = email_key(email[row])
+        if mail:
+            out.append((group, year, "mail", mail))
+        return out
+
+    as_new = [identities(g, cycle(itt[i]), i) for i, g in zip(rows, groups, strict=True)]
+    as_created = [identities(g, cycle(trainee[i] or itt[i]), i) for i, g in zip(rows, groups, strict=True)]
+    first_created: dict[tuple[int, int, str, str], int] = {}
+    last_new: dict[tuple[int, int, str, str], int] = {}
+    for i, created, new in zip(rows, as_created, as_new, strict=True):
+        for k in created:
+            first_created.setdefault(k, i)
+        for k in new:
+            last_new[k] = i  # rows ascend: the last one stays
+    return [i for i, new, created in zip(rows, as_new, as_created, strict=True)
+            if any(first_created.get(k, i) < i for k in new) or any(last_new.get(k, i) > i for k in created)]
 
 
 def _cycle(value: str, facts: PackFacts) -> int:
@@ -79,70 +137,34 @@ class DuplicatesInFile:
 
     def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
         state = cols.table_state(self.name)
-        keys = _row_keys(cols)
-        groups: dict[Key, set[int]] = defaultdict(set)
-        for i, k in enumerate(keys):
-            if k is not None:
-                groups[k].add(i)
         state.clear()
-        state.update({"n": cols.n, "keys": keys, "groups": groups})
-        self._emit(cols, facts_of(ctx), sink, [g for g in groups.values() if len(g) > 1])
+        keys = _group_keys(cols, state)
+        state.update({"n": cols.n, "keys": keys})
+        rows = _in_groups_of_two_or_more(keys)
+        self._emit(cols, facts_of(ctx), sink, rows, keys[rows])
 
     def recheck(self, cols: Columns, ctx: RuleContext, sink: FindingSink, changed: np.ndarray) -> np.ndarray:
         state = cols.table_state(self.name)
         if state.get("n") != cols.n:
             self.check(cols, ctx, sink)
             return np.arange(cols.n, dtype=np.int64)
-        keys: list[Key | None] = state["keys"]
-        groups: dict[Key, set[int]] = state["groups"]
+        keys: np.ndarray = state["keys"]
         changed = np.unique(np.asarray(changed, dtype=np.int64))
-        new_keys = _row_keys(cols.take(changed))  # only the edited rows' cells are read
-        affected: set[Key] = set()
-        touched: set[int] = set(changed.tolist())
-        for pos, new in zip(changed.tolist(), new_keys, strict=True):
-            old = keys[pos]
-            if old is not None:
-                members = groups.get(old)
-                if members is not None:
-                    members.discard(pos)
-                    touched.update(members)
-                    if members:
-                        affected.add(old)
-                    else:
-                        del groups[old]
-            if new is not None:
-                groups[new].add(pos)
-                affected.add(new)
-                touched.update(groups[new])
-            keys[pos] = new
-        self._emit(cols, facts_of(ctx), sink, [groups[k] for k in affected if len(groups.get(k, ())) > 1])
-        return np.fromiter(sorted(touched), np.int64, len(touched))
+        new = _group_keys(cols.take(changed), state)  # only the edited rows' cells are read
+        affected = np.concatenate([keys[changed], new])
+        affected = affected[affected != NOT_COMPARABLE]
+        keys[changed] = new
+        members = np.flatnonzero(np.isin(keys, affected)) if len(affected) else np.array([], dtype=np.int64)
+        touched = np.union1d(changed, members)
+        rows = members[_in_groups_of_two_or_more(keys[members])]  # members ascend, so these do too
+        self._emit(cols, facts_of(ctx), sink, rows, keys[rows])
+        return touched
 
     @staticmethod
-    def _emit(cols: Columns, facts: PackFacts, sink: FindingSink, groups: list[set[int]]) -> None:
-        if not groups:
+    def _emit(cols: Columns, facts: PackFacts, sink: FindingSink, rows: np.ndarray, groups: np.ndarray) -> None:
+        if not len(rows):
             return
-        first, email = cols["first_names"], cols["email"]
-        itt, trainee = cols["itt_start_date"], cols["trainee_start_date"]
-        flagged: list[int] = []
-        for members in groups:
-            rows = sorted(members)
-            # as a new trainee a row is compared by the year of its ITT start; once created, by the
-            # year of its trainee start (else ITT start)
-            as_new = {i: _identities(_cycle(itt[i], facts), first[i], email[i]) for i in rows}
-            as_created = {i: _identities(_cycle(trainee[i] or itt[i], facts), first[i], email[i]) for i in rows}
-            earlier: set[tuple[int, str, str]] = set()  # what earlier rows look like once created
-            later: set[tuple[int, str, str]] = set()  # what later rows look like as new trainees
-            hit: set[int] = set()
-            for i in rows:
-                if any(k in earlier for k in as_new[i]):
-                    hit.add(i)
-                earlier.update(as_created[i])
-            for i in reversed(rows):
-                if any(k in later for k in as_created[i]):
-                    hit.add(i)
-                later.update(as_new[i])
-            flagged.extend(hit)
+        flagged = _matching_rows(cols, facts, rows.tolist(), groups.tolist())
         if not flagged:
             return
         mask = np.zeros(cols.n, dtype=bool)

@@ -73,7 +73,8 @@ class UrnsOnlyRegisterCanConfirm:
         for f in URN_FIELDS:
             values = cols[f].copy()
             state[f] = values
-            state[f + ".counts"] = Counter(v for v in values if _countable(v, special))
+            countable = cols.present(f) & cols.matches(f, _SIX_DIGITS) & ~cols.isin(f, special)  # _countable, by column
+            state[f + ".counts"] = Counter(values[countable].tolist())
         self._emit(state, sink)
 
     def recheck(self, cols: Columns, ctx: RuleContext, sink: FindingSink, changed: np.ndarray) -> np.ndarray:
