@@ -278,7 +278,7 @@ class ImportSession:
             for trule in self.pack.table_rules:
                 trule.check(self.columns, ctx, tsink)
             sink_parts.append(tsink.findings())
-            findings = Findings.concat(sink_parts)
+            findings = Findings.concat_consuming(sink_parts)
         progress(n, n)
         self.rule_findings = findings
         return self.findings
@@ -425,15 +425,17 @@ class ImportSession:
         if not list_changes:
             findings = findings.without(findings.code_is(VALUE_MAPPED))
         summary = self.summary()
+        # only the findings with words are listed: split first, so millions beyond the caps are never copied
+        listed, unlisted = findings.split_unlisted()
         page = self.register_page_findings()
         if len(page):
             # Register's own file checks come first, in its order; then the app's; cells by row
             first = page.file_level()
-            findings = Findings.concat([first, findings, page.without_rows([-1]) if len(first) else page])
+            listed = Findings.concat([first, listed, page.without_rows([-1]) if len(first) else page])
             summary["errors"] += page.error_count
             summary["warnings"] += page.warning_count
-            summary["rows_with_errors"] = int(findings.invalid_row_mask(self.n_rows).sum())
-        listed, unlisted = findings.split_unlisted()
+            summary["rows_with_errors"] = int((findings.invalid_row_mask(self.n_rows)
+                                               | page.invalid_row_mask(self.n_rows)).sum())
         folded, folded_unlisted = self.folded_findings.split_unlisted()
         unlisted = _merge_counts(unlisted, folded_unlisted)
         report: dict[str, Any] = {
