@@ -131,35 +131,43 @@ class Run:
     peak_mb: float  # peak resident memory of the child
 
 
+LAUNCHER = """
+import json, os, resource, signal, subprocess, sys, time
+cap, limit, err_path = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+def capped():
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+with open(err_path, "w") as err:
+    proc = subprocess.Popen(sys.argv[4:], preexec_fn=capped, stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + limit
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.send_signal(signal.SIGKILL)
+        time.sleep(0.02)
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
+                  "peak_mb": usage.ru_maxrss / 1024}))
+"""
+
+
 def run_check(path: Path, out: Path, *, memory_cap: int = MEMORY_CAP) -> Run:
     """``check`` in a child process capped at ``memory_cap`` bytes of address space and two minutes;
-    its own CPU time and peak memory come from ``wait4`` (that child's figures alone)."""
-    import os
-    import resource
-    import signal
+    its own CPU time and peak memory come from ``wait4`` in a small launcher: Linux carries the
+    peak across fork and exec, so a child forked straight from this test process would report
+    the test process's own memory as its peak."""
+    import json
     import time
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
 
     report = out / (path.name + ".report.txt")  # in the test's own folder: never /dev/null (issue 12)
     err_file = out / (path.name + ".stderr.txt")
     started = time.monotonic()
-    with err_file.open("w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "desktop.cli", "check", str(path), "--today", TODAY.isoformat(), "--out", str(report)],
-            cwd=ROOT, preexec_fn=cap, stdout=subprocess.DEVNULL, stderr=err)
-        deadline = started + TIME_CAP
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.send_signal(signal.SIGKILL)
-            time.sleep(0.02)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(proc.returncode, err_file.read_text(), time.monotonic() - started, usage.ru_utime + usage.ru_stime,
-               usage.ru_maxrss / 1024)
+    proc = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, str(memory_cap), str(TIME_CAP), str(err_file),
+         sys.executable, "-m", "desktop.cli", "check", str(path), "--today", TODAY.isoformat(), "--out", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=TIME_CAP + 30, check=True)
+    got = json.loads(proc.stdout)
+    return Run(got["code"], err_file.read_text(), time.monotonic() - started, got["cpu"], got["peak_mb"])
 
 
 def check_in_child(path: Path) -> tuple[int, str, float]:
