@@ -112,7 +112,8 @@ def kills(n_rows: int, n_kills: int, rate: int, window: float, duplicate_rule: b
         sim = RegisterSimulator(today=TODAY, rate_limit=rate, window=window, duplicate_rule=duplicate_rule)
         env["REGISTER_API_TOKEN"] = sim.token
         args = [sys.executable, "-m", "desktop.cli", "upload", str(path), "--yes", "--no-progress",
-                "--rate-limit", str(rate), "--rate-window", str(window), "--today", TODAY.isoformat()]
+                "--rate-limit", str(rate), "--rate-window", str(window), "--today", TODAY.isoformat(),
+                "--token-env", "REGISTER_API_TOKEN"]
         mid_request = 0
         landed = 0
         with sim:

@@ -74,3 +74,24 @@ def as_array(values: list[str]) -> np.ndarray:
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
     return arr
+
+
+def journal_outcome(journal, batch_id: int, source_row: int, state: str, *, trainee_id: str | None = None,
+                    messages: tuple[str, ...] | list[str] = (), environment: str = "sandbox") -> None:
+    """Record a row's request and outcome as an upload would (``state``: sending, created, rejected, already)."""
+    from desktop.core.ledger import Ledger, identity_of
+
+    ledger = Ledger(journal, environment)
+    item = journal.item_at(batch_id, source_row)
+    identity = identity_of({"hesa_id": f"2610{batch_id:06d}{source_row:03d}", "itt_start_date": "2026-09-01",
+                            "date_of_birth": "1990-01-01", "last_name": f"Row{batch_id}x{source_row}",
+                            "first_names": "A", "training_route": "11", "email": ""}, journal, item.payload_hash)
+    entry = ledger.mark_sending(identity, item_id=item.id, sent_at="2026-11-28T10:00:00.000Z", owner=None)
+    if state == "created":
+        ledger.record_created(entry, item.id, trainee_id=trainee_id, trainee_state=None, confirmed_by="201",
+                              http_status=201)
+    elif state == "rejected":
+        ledger.record_rejected(entry, item.id, http_status=422, messages=list(messages))
+    elif state == "already":
+        ledger.record_already_registered(entry, item.id, trainee_id=trainee_id, trainee_state=None, http_status=409,
+                                         messages=list(messages))

@@ -131,6 +131,8 @@ class RegisterClient:
         #: called between waits; raise (e.g. ``Cancelled``) to stop waiting. Never called mid-request.
         self.checkpoint: Callable[[], None] = lambda: None
         self.stats = ClientStats()
+        #: the provider the token belongs to, where ``GET /info`` names it (v2026.1 does not; None then)
+        self.account: str | None = None
         self.server_clock_offset = 0.0  # Register's clock minus ours, from the Date header
         self._server_anchor: tuple[float, float] | None = None  # (Register's Date, our monotonic clock then)
         headers = {"Accept": "application/json", "User-Agent": f"register-desktop/{__version__}"}
@@ -173,6 +175,7 @@ class RegisterClient:
     def info(self) -> ApiInfo:
         """``GET /info``: checks the connection and the token (SPEC §7.6)."""
         data = self._get_json("info", auth=True)
+        self.account = _account_of(data)
         version = data.get("version")
         if not isinstance(version, dict):
             version = {}
@@ -474,6 +477,21 @@ class _Secret:
         return "<token hidden>" if self._value else "<no token>"
 
     __str__ = __repr__
+
+
+#: fields of ``GET /info`` that would name the token's provider (none in v2026.1; additions are non-breaking)
+_ACCOUNT_FIELDS = ("provider_code", "ukprn", "accredited_provider_code", "provider_id", "provider")
+
+
+def _account_of(data: dict[str, Any]) -> str | None:
+    """The token's provider as ``GET /info`` names it, if it does (the upload ledger keys trainees by it)."""
+    for name in _ACCOUNT_FIELDS:
+        value = data.get(name)
+        if isinstance(value, dict):
+            value = value.get("code") or value.get("ukprn") or value.get("id")
+        if isinstance(value, (str, int)) and str(value).strip():
+            return f"{name}:{str(value).strip()}"
+    return None
 
 
 def _not_found_message(response: httpx.Response) -> str:

@@ -31,6 +31,18 @@ class Environment:
         return f"custom:{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
 
     @property
+    def origin(self) -> str:
+        """Where trainees live, for the upload ledger: the name, or a custom address's normalised origin.
+
+        Practice is one place whatever port its simulator listens on; a custom address is its
+        scheme, host (lower case) and port, whatever its path or spelling.
+        """
+        if self.name != "custom":
+            return self.name
+        url = httpx.URL(self.base_url)
+        return f"{url.scheme}://{url.host.lower()}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
+    @property
     def is_live(self) -> bool:
         """True where a created trainee is real and submitted for TRN."""
         return self.name == "production"
@@ -59,6 +71,10 @@ def resolve_environment(text: str) -> Environment:
         url = httpx.URL(text.strip())
     except (httpx.InvalidURL, TypeError, ValueError):
         raise InvalidEnvironmentError(_usage(text)) from None
+    if url.userinfo:
+        raise InvalidEnvironmentError(
+            "That address contains a user name or password (user:password@); they are not used by Register and would "
+            "be stored and sent — give the address without them and save the API token with 'register-desktop token set'.")
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidEnvironmentError(_usage(text))
     if url.scheme == "http" and url.host not in LOOPBACK:

@@ -8,10 +8,15 @@ paging, ``since`` and cycles, ``GET /info`` and ``GET /reference-data``.
 
 Switchable faults for rehearsing bad days: ``5xx`` (fail before doing anything), ``5xx-after``
 (create, then fail), ``drop`` / ``drop-after`` (close the connection without answering, before or
-after creating), ``slow`` (answer late), ``429`` (spurious rate limiting) and ``revoke-after=N``
+after creating), ``slow`` (answer late), ``slow-create`` (only ``POST /trainees`` is slow: it waits
+``slow-seconds``, then creates the trainee and answers, as a slow Register commits last — the client
+may have given up or died meanwhile), ``429`` (spurious rate limiting) and ``revoke-after=N``
 (the token is revoked once N trainees have been created: every later request gets ``401`` until
 ``issue_token()`` makes a new one; ``revoke()`` does it at once). With a state file its trainees
-survive restarts. It listens on loopback only. Its ``Date`` header follows its own ``clock``, so
+survive restarts. Register's duplicate rule (§5.12) is on by default; ``duplicate_rule=False``
+(``register-desktop simulator --no-duplicate-rule``) switches it off, so only the app stands between
+a user and a duplicate. Academic cycles come from ``desktop.validation.cycles``, like the app's.
+It listens on loopback only. Its ``Date`` header follows its own ``clock``, so
 tests can move the client's clock without moving Register's.
 """
 
@@ -41,6 +46,7 @@ from desktop.api.environments import API_VERSION, LOOPBACK
 from desktop.api.payload import DEGREES, PLACEMENTS, row_from_body
 from desktop.base.writer import write_file
 from desktop.validation.codelists import CodeLists, bundled_code_lists
+from desktop.validation.cycles import cycle_of
 from desktop.validation.engine import Columns, utc_today
 from desktop.validation.findings import Severity
 from desktop.validation.packs import get_pack
@@ -64,12 +70,13 @@ class Faults:
     drop_after: float = 0.0  # POST: create the trainee, then close without answering
     slow: float = 0.0  # answer after ``slow_seconds``
     slow_seconds: float = 2.0
+    slow_create: float = 0.0  # POST /trainees only: wait slow_seconds, then create and answer
     rate_limited: float = 0.0  # a spurious 429 (as when others share the IP)
     revoke_after: int = 0  # revoke the token once this many trainees were created (0: never)
     seed: int | None = None
 
     _NAMES: ClassVar[dict[str, str]] = {"5xx": "server_error", "5xx-after": "server_error_after", "drop": "drop",
-              "drop-after": "drop_after", "slow": "slow", "slow-seconds": "slow_seconds",
+              "drop-after": "drop_after", "slow": "slow", "slow-seconds": "slow_seconds", "slow-create": "slow_create",
               "429": "rate_limited", "revoke-after": "revoke_after", "seed": "seed"}
     _COUNTS: ClassVar[frozenset[str]] = frozenset({"seed", "revoke_after"})  # whole numbers, not probabilities
 
@@ -369,6 +376,9 @@ class RegisterSimulator:
                 "message": f"Validation failed: {n} error{'s' if n != 1 else ''} prohibited this trainee from being saved",
                 "errors": _enhanced(messages) if enhanced else messages})
         row = row_from_body(data)
+        if self._chance(self.faults.slow_create):
+            self._count_fault()
+            time.sleep(self.faults.slow_seconds)  # Register is still working on it; the trainee appears at the end
         with self._lock:  # duplicate check and insert together, so a re-sent row cannot slip in twice
             matches = self._duplicates(row) if self.duplicate_rule else []
             if matches:
@@ -452,7 +462,7 @@ class RegisterSimulator:
         errors: dict[str, list[str]] = {}
         today = self._today()
         cycle_text = one("academic_cycle")
-        cycle = today.year if today.month >= 8 else today.year - 1
+        cycle = cycle_of(today) or today.year
         if cycle_text:
             if cycle_text.isdigit():
                 cycle = int(cycle_text)
@@ -511,11 +521,7 @@ class RegisterSimulator:
 
 # ---------------------------------------------------------------------- helpers
 def _cycle_of(date_text: str) -> int | None:
-    try:
-        d = dt.date.fromisoformat(date_text.strip())
-    except ValueError:
-        return None
-    return d.year if d.month >= 8 else d.year - 1
+    return cycle_of(date_text)
 
 
 def _first_name_key(name: str) -> str:

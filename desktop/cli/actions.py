@@ -50,6 +50,9 @@ def add_connection_options(p: argparse.ArgumentParser) -> None:
                    help="requests per rate window (default from settings: 100, Register's limit per 60 s)")
     p.add_argument("--rate-window", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # tests, benchmarks
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--token-env", metavar="NAME",
+                   help="read the API token from this environment variable (needed for a custom address: "
+                        "REGISTER_API_TOKEN alone is only used for production and sandbox)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -161,8 +164,8 @@ class connection:  # noqa: N801 - used as a context manager, reads like a functi
         from desktop.api.environments import resolve_environment
         from desktop.cli.upload import _token
         from desktop.core.config import load_config
+        from desktop.core.connect import make_client, start_practice
         from desktop.core.secrets import default_store
-        from desktop.core.upload import make_client, start_practice
 
         args = self.args
         if args.rate_limit is not None and args.rate_limit < 1:
@@ -177,7 +180,7 @@ class connection:  # noqa: N801 - used as a context manager, reads like a functi
                 today=self.today)
             token = self.simulator.token
         else:
-            token = _token(environment, default_store(), sys.stderr)
+            token = _token(environment, default_store(), sys.stderr, getattr(args, "token_env", None) or config.token_env)
         self.client = make_client(environment, token, config, rate_limit=args.rate_limit, rate_window=args.rate_window)
         return environment, self.client
 

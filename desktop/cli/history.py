@@ -10,9 +10,10 @@ from typing import Any, TextIO
 
 from desktop.core.errors import UsageError
 from desktop.core.journal import Batch, ItemState, Journal
+from desktop.core.ledger import hold_batch, running_uploads
 from desktop.core.receipt import OUTCOME_LABELS, receipts_dir
 from desktop.core.retention import expire
-from desktop.core.upload import write_batch_receipt
+from desktop.core.upload_receipts import write_batch_receipt
 
 
 def register(sub: Any) -> None:
@@ -34,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("Say which batch: register-desktop history N --receipt PATH (or --forget).")
     expire()  # what is past its retention period goes first (retention.py), so the list shows what is kept
     with Journal() as journal:
+        running = running_uploads(journal)  # never waits: an upload elsewhere is said, not waited for
+        for info in running:
+            sys.stderr.write(f"Note: {info.describe()} (to {info.environment}); its batch is shown as it stands.\n")
         if args.run_id is not None or args.runs:
             return _year(journal, args, out)
         if args.batch is None:
@@ -59,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
                 if answer.strip().lower() not in ("yes", "y"):
                     return 1
             receipt = Path(batch.receipt_path) if batch.receipt_path else None
-            journal.forget(batch.id)
+            with hold_batch(journal, batch.id):  # not while an upload to its environment runs
+                journal.forget(batch.id)
             if receipt is not None and receipt.parent == receipts_dir() and receipt.exists():
                 receipt.unlink()
             out.write(f"Batch {batch.id} forgotten.\n")
@@ -72,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "json":
             doc = _as_json(batch)
             doc["rows"] = [{"row": it.source_row, "outcome": it.state.value, "trainee_id": it.trainee_id,
-                            "status": it.trainee_state, "messages": list(it.messages)} for it in items]
+                            "status": it.trainee_state, "messages": list(it.messages), "differs": list(it.differs)}
+                           for it in items]
             json.dump(doc, out, indent=2, ensure_ascii=False)
             out.write("\n")
             return 0
@@ -114,6 +120,7 @@ def _as_json(b: Batch) -> dict[str, Any]:
             "rows": b.total, "sent": b.sent, "created": b.counts.get(ItemState.CREATED, 0),
             "already_registered": b.counts.get(ItemState.ALREADY, 0),
             "rejected": b.counts.get(ItemState.REJECTED, 0), "outstanding": b.outstanding,
+            "already_sent": b.counts.get(ItemState.ALREADY_SENT, 0),
             "receipt": b.receipt_path}
 
 
@@ -121,11 +128,12 @@ def _list(batches: list[Batch], out: TextIO) -> None:
     if not batches:
         out.write("No uploads yet.\n")
         return
-    out.write(f"{'Batch':>5}  {'Started (UTC)':<19}  {'Environment':<12} {'Rows':>5} {'Sent':>5} {'Created':>7} "
+    env = max(12, *(len(b.meta.environment_label) for b in batches))  # "Custom (127.0.0.1:8080)" in full
+    out.write(f"{'Batch':>5}  {'Started (UTC)':<19}  {'Environment':<{env}} {'Rows':>5} {'Sent':>5} {'Created':>7} "
               f"{'Already':>7} {'Rejected':>8} {'Left':>5}  File\n")
     for b in batches:
         c = b.counts
-        out.write(f"{b.id:>5}  {b.created_at[:19].replace('T', ' '):<19}  {b.meta.environment_label[:12]:<12} "
+        out.write(f"{b.id:>5}  {b.created_at[:19].replace('T', ' '):<19}  {b.meta.environment_label:<{env}} "
                   f"{b.total:>5} {b.sent:>5} {c.get(ItemState.CREATED, 0):>7} {c.get(ItemState.ALREADY, 0):>7} "
                   f"{c.get(ItemState.REJECTED, 0):>8} {b.outstanding:>5}  {b.meta.file_name}\n")
     out.write("\n'register-desktop history N' shows one batch; run the upload again to finish one with rows left.\n")
@@ -139,7 +147,8 @@ def _show(batch: Batch, items: list[Any], out: TextIO) -> None:
     out.write(f"  file SHA-256 {batch.meta.file_hash}; app {batch.meta.app_version}, template "
               f"{batch.meta.template_version}, reference data {batch.meta.reference_data}\n")
     out.write(f"  {doc['rows']} rows: {doc['created']} created, {doc['already_registered']} already registered, "
-              f"{doc['rejected']} rejected, {doc['outstanding']} outstanding\n")
+              f"{doc['rejected']} rejected, {doc['outstanding']} outstanding"
+              + (f", {doc['already_sent']} already sent in earlier uploads" if doc["already_sent"] else "") + "\n")
     out.write(f"  receipt: {batch.receipt_path or '(none yet)'}\n")
     notable = [it for it in items if it.state != ItemState.CREATED]
     if notable:

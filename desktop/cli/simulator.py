@@ -21,13 +21,16 @@ def register(sub: Any) -> None:
                    help="length of the rate-limit window (default 60; smaller for quick tests)")
     p.add_argument("--state", metavar="FILE", help="keep the trainees in this file across restarts")
     p.add_argument("--faults", metavar="SPEC",
-                   help="e.g. 5xx=0.1,5xx-after=0.05,drop=0.05,drop-after=0.05,slow=0.1,slow-seconds=3,429=0.1,seed=1")
+                   help="e.g. 5xx=0.1,5xx-after=0.05,drop=0.05,drop-after=0.05,slow=0.1,slow-create=1,slow-seconds=3,"
+                        "429=0.1,revoke-after=N,seed=1")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date Register's date rules use (default: today, UTC)")
     p.add_argument("--trn-after", type=float, default=5.0, metavar="SECONDS",
                    help="grant each new trainee its TRN this long after creation (default 5; negative: never)")
     p.add_argument("--award-after", type=float, metavar="SECONDS",
                    help="award QTS/EYTS this long after a recommendation (default: --trn-after)")
-    p.add_argument("--no-duplicate-rule", action="store_true", help=argparse.SUPPRESS)  # benchmarks: count duplicates
+    p.add_argument("--no-duplicate-rule", action="store_true",
+                   help="switch off Register's duplicate rule (409, SPEC 5.12), so only the app's own ledger prevents "
+                        "a trainee being created twice (default: on, as in Register)")
     p.set_defaults(run=run)
 
 
@@ -61,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"Register simulator (API v2026.1) listening on {sim.base_url}\n")
     out.write(f"Token: {sim.token}\n")
     out.write(f"Rate limit: {sim.rate_limit} requests per {sim.window:g} s; faults: {faults.describe()}"
+              + ("; duplicate rule OFF" if args.no_duplicate_rule else "")
               + (f"; state: {args.state}" if args.state else "") + "\n")
     out.write("Press Ctrl-C to stop.\n")
     out.flush()

@@ -26,6 +26,7 @@ def register(sub: Any) -> None:
     p.add_argument("action", choices=["set", "clear", "status", "test"])
     p.add_argument("--env", required=True, metavar="ENV", help="production, sandbox or an API address")
     p.add_argument("--stdin", action="store_true", help="read the token from standard input (for scripts)")
+    p.add_argument("--token-env", metavar="NAME", help="status/test: the token in this environment variable")
     p.set_defaults(run=run)
 
 
@@ -55,12 +56,13 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
         removed = store.delete(environment.key)
         out.write(f"Token for {environment.label} {'removed' if removed else 'was not saved'}.\n")
         return 0
-    token, source = store.get(environment.key)
+    token, source = store.get(environment.key, token_env=args.token_env or load_config().token_env,
+                              custom=environment.name == "custom")
     if args.action == "status":
         out.write(f"{environment.label}: token {source.description}" + (f", {mask(token)}" if token else "") + ".\n")
         return 0 if token else 1
     # test: GET /info with the stored token
-    from desktop.core.upload import make_client
+    from desktop.core.connect import make_client
 
     with make_client(environment, token, load_config()) as client:
         info = client.info()

@@ -1,9 +1,11 @@
 """``register-desktop upload FILE --env E``: send the valid rows to Register, each exactly once.
 
-Running the same command again resumes the file's unfinished batch; Ctrl-C stops cleanly between
-requests (run again to resume). Exit status: 0 every row of the file is in Register, 1 some rows
-were rejected, already registered or not sent because of errors, 2 the upload could not run or
-stopped part-way (nothing is lost: run it again), 130 cancelled.
+Running the same command again resumes the file's unfinished batch; a trainee already sent to the
+environment (from any file, batch or edit) is never sent again; Ctrl-C stops cleanly between
+requests (run again to resume). Exit status: 0 every row of the file is in Register as it stands,
+1 some rows were rejected, already registered, changed since they were sent, or not sent because
+of errors, 2 the upload could not run (another upload to the same environment is running, no
+token, …) or stopped part-way (nothing is lost: run it again), 130 cancelled.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import argparse
 import getpass
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,21 +23,16 @@ from desktop.base.writer import check_target
 from desktop.cli.check import add_mapping_options, open_session
 from desktop.cli.common import add_today
 from desktop.core.config import load_config
+from desktop.core.connect import make_client, start_practice
 from desktop.core.errors import UsageError
 from desktop.core.journal import ItemState, Journal
+from desktop.core.ledger import UploadRunningError
 from desktop.core.progress import Cancelled, CancelToken, format_duration
 from desktop.core.retention import expire
-from desktop.core.secrets import CredentialStore, default_store
-from desktop.core.upload import (
-    UploadResult,
-    batch_key,
-    file_sha256,
-    make_client,
-    plan_upload,
-    start_practice,
-    upload_valid_rows,
-    write_batch_receipt,
-)
+from desktop.core.secrets import CredentialStore, default_store, ignored_env_token
+from desktop.core.upload import UploadResult, upload_valid_rows
+from desktop.core.upload_plan import TimeLeft, UploadPlan, describe_plan, file_sha256, plan_upload
+from desktop.core.upload_receipts import write_batch_receipt
 
 
 def register(sub: Any) -> None:
@@ -52,8 +48,14 @@ def register(sub: Any) -> None:
     p.add_argument("--rate-window", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # tests, benchmarks
     p.add_argument("--receipt", metavar="PATH", help="also write the receipt here (.csv or .xlsx)")
     p.add_argument("--new-batch", action="store_true",
-                   help="start a new batch even if this file was uploaded before (rows Register holds come back as "
-                        "'already registered')")
+                   help="start a new batch (receipt) even if this file was uploaded before; trainees already sent are "
+                        "still never sent again")
+    p.add_argument("--token-env", metavar="NAME",
+                   help="read the API token from this environment variable (needed for a custom address: "
+                        "REGISTER_API_TOKEN alone is only used for production and sandbox)")
+    p.add_argument("--register-again", metavar="ROW", type=int, action="append", default=[],
+                   help="spreadsheet row of a trainee already sent to register a second time on purpose (a withdrawal "
+                        "and a new course in the same cycle); recorded in the ledger and the receipt. Repeat per row")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_mapping_options(p)  # the same mapping behaviour as check and export
     add_today(p)
@@ -88,21 +90,18 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
             today=getattr(session, "today", None))
         token: str | None = simulator.token
     else:
-        token = _token(environment, store or default_store(), err)
+        token = _token(environment, store or default_store(), err, args.token_env or config.token_env)
+    again = set(args.register_again)
     try:
         with Journal() as journal, make_client(environment, token, config, rate_limit=args.rate_limit,
                                                rate_window=args.rate_window) as client:
             file_hash = file_sha256(args.file)
             plan = plan_upload(session, journal, environment, limiter=client.limiter, file_hash=file_hash,
-                               new_batch=args.new_batch)
+                               new_batch=args.new_batch, again=again)
+            if plan.running is not None:
+                raise UploadRunningError(plan.running, environment.label)
             if plan.nothing_to_send:
-                batch = journal.batch(plan.batch_id) if plan.batch_id else None
-                err.write(f"Every valid row of this file already has an outcome in batch {plan.batch_id} "
-                          f"(see 'register-desktop history {plan.batch_id}').\n")
-                if batch is not None and batch.receipt_path:
-                    err.write(f"Receipt: {batch.receipt_path}\n")
-                rejected = batch.counts.get(ItemState.REJECTED, 0) + batch.counts.get(ItemState.ALREADY, 0) if batch else 0
-                return 1 if (invalid or rejected) else 0
+                return _nothing_to_send(plan, journal, invalid, err)
             _describe_plan(plan, client.limiter.rate, client.limiter.per, err)
             if not args.yes and not _confirm(environment, plan.to_send, err):
                 err.write("Nothing was sent.\n")
@@ -113,10 +112,11 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
             previous = _on_interrupt(token_, err)
             try:
                 result = upload_valid_rows(session, client, journal, progress=printer, token=token_,
-                                           file_hash=file_hash, new_batch=args.new_batch, account=config.account_name)
+                                           file_hash=file_hash, new_batch=args.new_batch, account=config.account_name,
+                                           settle=config.settle_margin, again=again)
             except Cancelled:
                 printer.end()
-                batch = journal.latest_batch(batch_key(file_hash, session.raw.sheet, environment))
+                batch = journal.batch_for_file(environment.origin, Path(args.file).name, session.raw.sheet, file_hash)
                 left = batch.outstanding if batch else "some"
                 err.write(f"Stopped: {left} rows not sent yet. Run the same command again to resume; nothing will be "
                           "sent twice.\n")
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
             _report(result, session, err)
             if not result.complete:
                 return 2
-            return 1 if (invalid or result.rejected or result.already_registered) else 0
+            return 1 if (invalid or result.rejected or result.already_registered or result.differing) else 0
     except AuthenticationError:
         if environment.name != "practice":
             err.write(f"Save a new token with: register-desktop token set --env {args.env}\n")
@@ -148,25 +148,42 @@ def run(args: argparse.Namespace, *, store: CredentialStore | None = None) -> in
             simulator.stop()
 
 
-def _token(environment: Environment, store: CredentialStore, err: TextIO) -> str:
-    token, _source = store.get(environment.key)
+def _nothing_to_send(plan: UploadPlan, journal: Journal, invalid: int, err: TextIO) -> int:
+    batch = journal.batch(plan.batch_id) if plan.batch_id else None
+    where = f" in batch {plan.batch_id} (see 'register-desktop history {plan.batch_id}')" if plan.batch_id else ""
+    err.write(f"Every valid row of this file already has an outcome{where}.\n")
+    for line in describe_plan(plan):
+        err.write(line + "\n")
+    if batch is not None and batch.receipt_path:
+        err.write(f"Receipt: {batch.receipt_path}\n")
+    rejected = batch.counts.get(ItemState.REJECTED, 0) + batch.counts.get(ItemState.ALREADY, 0) if batch else 0
+    return 1 if (invalid or rejected or plan.differing) else 0
+
+
+def _token(environment: Environment, store: CredentialStore, err: TextIO, token_env: str | None = None) -> str:
+    token, _source = store.get(environment.key, token_env=token_env, custom=environment.name == "custom")
     if token:
         return token
+    where = environment.name if environment.name != "custom" else environment.base_url
+    ignored = ignored_env_token(custom=environment.name == "custom", token_env=token_env)
+    if ignored:
+        err.write(f"{ignored}\n")
     if not sys.stdin.isatty():
         raise MissingTokenError(
             f"No API token is saved for {environment.label}. Save one with 'register-desktop token set --env "
-            f"{environment.name if environment.name != 'custom' else environment.base_url}', or set REGISTER_API_TOKEN.")
+            f"{where}'" + (", or set REGISTER_API_TOKEN." if environment.name != "custom" else
+                           ", or name the environment variable that holds it with --token-env."))
     token = getpass.getpass(f"Paste your Register API token for {environment.label} (it is not shown): ").strip()
     if not token:
         raise MissingTokenError("No token was given, so nothing was sent.")
-    where = store.set(environment.key, token)
-    err.write(f"Token {where.description}.\n")
+    saved = store.set(environment.key, token)
+    err.write(f"Token {saved.description}.\n")
     return token
 
 
-def _describe_plan(plan: Any, rate: int, per: float, err: TextIO) -> None:
-    if plan.resuming:
-        err.write(f"Resuming batch {plan.batch_id}: {plan.already_done} rows already have an outcome.\n")
+def _describe_plan(plan: UploadPlan, rate: int, per: float, err: TextIO) -> None:
+    for line in describe_plan(plan):
+        err.write(line + "\n")
     # the plan counts the rate limit only: under a minute of waiting is not "about 0 s" (each request
     # also takes as long as Register takes to answer)
     eta = ("under a minute of waiting" if plan.estimated_seconds < 60
@@ -207,29 +224,15 @@ class _ProgressPrinter:
         self.out = out
         self.enabled = enabled
         self.tty = bool(getattr(out, "isatty", lambda: False)())
-        self.estimate = estimate
-        self.start = time.monotonic()
-        self.first: int | None = None
+        self.time_left = TimeLeft(estimate)
         self.last_decile = -1
         self.drawn = False
 
     def __call__(self, done: int, total: int, /) -> None:
         if not self.enabled or total <= 0:
             return
-        now = time.monotonic()
-        if self.first is None:
-            self.first, self.start = done, now
-        sent = done - self.first
-        remaining = total - done
         pct = int(100 * done / total)
-        if sent >= 3:  # the pace so far: the rate limit and Register's answers together
-            left = (now - self.start) / sent * remaining
-            text = f"{done}/{total} rows ({pct}%), about {format_duration(left)} left"
-        elif self.estimate >= 60:
-            left = self.estimate * (remaining / max(1, total - self.first))
-            text = f"{done}/{total} rows ({pct}%), about {format_duration(left)} left"
-        else:  # nothing measured yet, and the plan's estimate ignores Register's answer time
-            text = f"{done}/{total} rows ({pct}%), working out the time left"
+        text = f"{done}/{total} rows ({pct}%), {self.time_left.words(done, total)}"
         if self.tty:
             width = 30
             filled = int(width * done / total)
@@ -249,7 +252,13 @@ class _ProgressPrinter:
 def _report(result: UploadResult, session: Any, err: TextIO) -> None:
     err.write(f"Batch {result.batch_id} ({result.environment.label}): {result.created} created, "
               f"{result.already_registered} already registered, {result.rejected} rejected, "
-              f"{result.outstanding} outstanding.\n")
+              f"{result.outstanding} outstanding"
+              + (f"; {result.already_sent} already sent in earlier uploads (not sent again"
+                 + (f", {result.differing} changed since" if result.differing else "") + ")"
+                 if result.already_sent else "") + ".\n")
+    if result.closed_batches:
+        err.write(f"Earlier unfinished batch(es) {', '.join(map(str, result.closed_batches))}: every trainee is now "
+                  "settled, so they are closed.\n")
     if result.rate_limited:
         err.write(f"Register asked us to slow down {result.rate_limited} time(s); the upload waited as asked.\n")
     if result.failed_requests:

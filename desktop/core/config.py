@@ -28,6 +28,12 @@ class AppConfig(BaseModel):
     rate_window: float = Field(default=60.0, gt=0, le=3600)
     connect_timeout: float = Field(default=10.0, gt=0, le=300)
     read_timeout: float = Field(default=30.0, gt=0, le=600)
+    #: after a lost answer or a crash mid-request, a trainee is looked up only once Register has had the read
+    #: timeout plus this long since the request was sent (None: as long as the read timeout)
+    settle_margin: float | None = Field(default=None, ge=0, le=3600)
+    #: for a custom address: read the token from this environment variable (REGISTER_API_TOKEN is otherwise
+    #: used for production and sandbox only)
+    token_env: str | None = None
     account_name: str | None = None  # who is named on receipts (default: the computer's user name)
     receipt_format: Literal["csv", "xlsx"] = "csv"
 

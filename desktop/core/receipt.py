@@ -26,6 +26,7 @@ COLUMNS = ["row", "provider_trainee_id", "outcome", "trainee_id", "status", "reg
 OUTCOME_LABELS = {
     ItemState.CREATED: "created",
     ItemState.ALREADY: "already registered",
+    ItemState.ALREADY_SENT: "already sent (earlier upload)",
     ItemState.REJECTED: "rejected",
     ItemState.PENDING: "not sent yet",
     ItemState.SENDING: "outcome unknown (checked when the upload resumes)",
@@ -69,7 +70,8 @@ def header_lines(batch: Batch, reconciliation: Reconciliation | None = None) -> 
     m = batch.meta
     c = batch.counts
     counts = (f"{batch.total} rows: {c.get(ItemState.CREATED, 0)} created, {c.get(ItemState.ALREADY, 0)} already "
-              f"registered, {c.get(ItemState.REJECTED, 0)} rejected, {batch.outstanding} outstanding")
+              f"registered, {c.get(ItemState.REJECTED, 0)} rejected, {batch.outstanding} outstanding"
+              + (f", {c[ItemState.ALREADY_SENT]} already sent in earlier uploads" if c.get(ItemState.ALREADY_SENT) else ""))
     lines = [
         ("Receipt for upload batch", str(batch.id)),
         ("Environment", f"{m.environment_label} ({m.base_url})"),

@@ -40,12 +40,14 @@ from pathlib import Path
 from desktop.core.errors import UsageError, UserFacingError
 from desktop.core.journal import FILE_NAME as JOURNAL_FILE
 from desktop.core.journal import Batch, BatchBusyError, Journal, JournalError
+from desktop.core.ledger import Lease, forget_environment, hold_batch
 from desktop.core.paths import config_dir, data_dir
 from desktop.core.receipt import receipts_dir
 
 logger = logging.getLogger(__name__)
 
 DAY = 86400.0
+PRACTICE_ENVIRONMENT = "practice"  # Environment.origin of Practice
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,11 @@ def _purge(cutoffs: dict[str, float], *, dry_run: bool = False, strict: bool = F
         raise
     for kind, sub in FOLDERS.items():
         report.files[kind] = _remove_older(_files(folder / sub), cutoffs[kind], dry_run, strict)
+    if report.files.get("practice") and not dry_run and (folder / JOURNAL_FILE).exists():
+        # the practice Register's trainees are gone: so is what the journal remembers sending to it
+        with Journal(folder / JOURNAL_FILE) as journal, contextlib.suppress(BatchBusyError), \
+                Lease(journal, PRACTICE_ENVIRONMENT):
+            forget_environment(journal, PRACTICE_ENVIRONMENT)
     report.files["temporary"] = _remove_older(_temporary(folder, config_dir()), cutoffs["temporary"], dry_run, strict)
     return report
 
@@ -180,7 +187,7 @@ def _purge_batches(folder: Path, cutoff: float, report: PurgeReport, dry_run: bo
                     continue
                 if not dry_run:
                     try:
-                        with journal.lock(batch.id):
+                        with hold_batch(journal, batch.id):
                             journal.forget(batch.id)
                     except BatchBusyError:
                         report.busy.append(batch.id)

@@ -4,7 +4,9 @@
 building the window never blocks on a keychain unlock). When no keychain works (headless Linux
 gets keyring's ``fail`` backend) the token is kept in memory for this run only and the caller is
 told so: there is deliberately no plaintext fallback. ``REGISTER_API_TOKEN`` in the environment
-wins for unattended use (it is read, never stored).
+wins for unattended use (it is read, never stored) — for Production and Sandbox only: a custom
+address uses it (or any other variable) only when named explicitly (``--token-env NAME`` or the
+``token_env`` setting), so a token meant for Register is never sent to an address someone typed.
 
 The token never appears in an exception, a log line, ``repr`` or any file this app writes.
 """
@@ -33,11 +35,12 @@ class TokenSource:
     """Where a token came from (shown to the user; never the token itself)."""
 
     kind: str  # "environment", "keychain", "session" (memory only) or "none"
+    variable: str = ENV_VAR  # which environment variable, for "environment"
 
     @property
     def description(self) -> str:
         return {
-            "environment": f"from the {ENV_VAR} environment variable",
+            "environment": f"from the {self.variable} environment variable",
             "keychain": "saved in your keychain",
             "session": "kept in memory for this session only (no keychain available)",
             "none": "not set",
@@ -93,11 +96,18 @@ class CredentialStore:
                 "for this session only.") from None
 
     # ------------------------------------------------------------------ tokens
-    def get(self, key: str) -> tuple[str | None, TokenSource]:
-        """The token for an environment and where it came from."""
-        env = os.environ.get(ENV_VAR, "").strip()
+    def get(self, key: str, *, token_env: str | None = None, custom: bool | None = None) -> tuple[str | None, TokenSource]:
+        """The token for an environment and where it came from.
+
+        ``token_env`` names an environment variable to read first (any environment); without it
+        ``REGISTER_API_TOKEN`` is read for Production and Sandbox only, never for a custom address
+        (``custom``: by default, keys starting ``custom:``).
+        """
+        custom = key.startswith("custom:") if custom is None else custom
+        name = token_env or (None if custom else ENV_VAR)
+        env = os.environ.get(name, "").strip() if name else ""
         if env:
-            return env, TokenSource("environment")
+            return env, TokenSource("environment", name or ENV_VAR)
         if key in self._memory:
             return self._memory[key], TokenSource("session")
         try:
@@ -145,6 +155,14 @@ def _delete_quietly(ring: Any, key: str) -> bool:
     except PasswordDeleteError:
         return False
     return True
+
+
+def ignored_env_token(*, custom: bool, token_env: str | None) -> str | None:
+    """A note when ``REGISTER_API_TOKEN`` is set but deliberately not used (a custom address), else None."""
+    if custom and not token_env and os.environ.get(ENV_VAR, "").strip():
+        return (f"{ENV_VAR} is set but is not sent to a custom address unless you say so: add --token-env {ENV_VAR} "
+                "(or save a token for this address with 'register-desktop token set').")
+    return None
 
 
 _default: CredentialStore | None = None

@@ -289,7 +289,7 @@ def compare(row: dict[str, str], rec: TraineeRecord, session: ImportSession) -> 
 
 # ---------------------------------------------------------------------- planning
 def sendable(session: ImportSession) -> np.ndarray:
-    from desktop.core.upload import sendable_positions
+    from desktop.core.upload_plan import sendable_positions
 
     return sendable_positions(session)
 
@@ -616,6 +616,10 @@ class _Sender:
         if found.get("id"):
             item.trainee_id = found["id"]
             self.log.remember_trainee(item.row_key, found["id"])
+            from desktop.core.ledger import remember_created
+
+            # the upload's trainee ledger learns it too, so an upload of the same row never posts it again
+            remember_created(self.log.journal, self.client.environment.origin, row, found["id"], how="sync")
         self._outcome(item, "create", out)
 
 

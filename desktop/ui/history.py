@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import UserFacingError
 from desktop.core.journal import Batch, ItemState, Journal
+from desktop.core.ledger import hold_batch
 from desktop.core.receipt import receipts_dir
-from desktop.core.upload import write_batch_receipt
+from desktop.core.upload_receipts import write_batch_receipt
 from desktop.ui import dialogs
 from desktop.ui.dialogs import Choice, MessageDialog, SaveFileDialog
 from desktop.ui.theme import name_corner_button
@@ -181,7 +182,7 @@ class HistoryDialog(QDialog):
         if choice != "forget":
             return False
         try:
-            with Journal() as journal, journal.lock(batch.id):
+            with Journal() as journal, hold_batch(journal, batch.id):
                 journal.forget(batch.id)
             receipt = Path(batch.receipt_path) if batch.receipt_path else None
             if receipt is not None and receipt.parent == receipts_dir():

@@ -850,7 +850,8 @@ class MainWindow(QMainWindow):
         config = self.config
 
         def run(progress: Progress, token: CancelToken) -> CodeLists:
-            from desktop.core.upload import make_client, refresh_reference_data
+            from desktop.core.connect import make_client
+            from desktop.core.reference import refresh_reference_data
             from desktop.validation.codelists import bundled_code_lists
 
             progress(0, 0)
@@ -947,7 +948,7 @@ class MainWindow(QMainWindow):
 
     def _apply_sync_answers(self, findings: Any) -> None:
         """The comparison and Register's answers to a sync, on the rows and cells they concern."""
-        from desktop.core.upload import apply_api_findings
+        from desktop.core.upload_answers import apply_api_findings
 
         session = self.session
         if session is None or self.model is None or self._sync_panel is None or self._sync_panel.session is not session:
@@ -997,7 +998,7 @@ class MainWindow(QMainWindow):
 
     def _apply_answers(self, findings: Any) -> None:
         """Register's answers (``api.*`` findings) shown on the rows and cells they concern."""
-        from desktop.core.upload import apply_api_findings
+        from desktop.core.upload_answers import apply_api_findings
 
         session = self.session
         if session is None or self.model is None or self._upload_panel is None or self._upload_panel.session is not session:

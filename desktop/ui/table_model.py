@@ -318,7 +318,7 @@ class FrameTableModel(QAbstractTableModel):
             self._original.setdefault((r, c), self.value(r, c))
         rows = self._session.edit_cells([(r, self._fields[c], v) for r, c, v in changes])
         if self._has_api_findings:  # Register's earlier answer no longer describes an edited row
-            from desktop.core.upload import drop_api_findings
+            from desktop.core.upload_answers import drop_api_findings
 
             drop_api_findings(self._session, rows.tolist())
             self._has_api_findings = _has_api(self._session)

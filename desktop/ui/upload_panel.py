@@ -1,10 +1,13 @@
 """Step 4's upload: where to, the token, a connection test, what would be sent, progress, the result.
 
-A controller widget over the Qt-free upload stack (``desktop.core.upload``), the same one the
-command line drives. Everything that touches the network or the journal runs in a ``Job``:
+A controller widget over the Qt-free upload stack (``desktop.core.upload`` and its ``upload_plan``,
+``upload_answers``, ``upload_receipts`` and ``connect``), the same one the command line drives: the
+plan, the time remaining, the counts and Register's earlier answers are worked out there, and this
+panel only shows them. Everything that touches the network or the journal runs in a ``Job``:
 
 * ``plan``: how many rows would be sent now, whether an unfinished batch for this file resumes,
-  and Register's earlier answers for its rows (shown back in the grid);
+  which rows were already sent before (with date and batch), whether an upload is running in
+  another window, and Register's earlier answers for its rows (shown back in the grid);
 * ``connection``: ``GET /info`` with the token;
 * ``upload``: ``upload_valid_rows`` with a pause switch and the job's cancel token. The journal is
   opened on the job's thread (SQLite connections belong to the thread that opened them); the
@@ -18,7 +21,6 @@ local Register simulator in this process, so the whole flow can be rehearsed wit
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,28 +44,26 @@ from typing_extensions import override
 
 from desktop.api.environments import NAMED, PRACTICE, Environment, resolve_environment
 from desktop.api.errors import AuthenticationError, InvalidEnvironmentError
-from desktop.api.payload import build_payload, payload_hash
 from desktop.api.ratelimit import RateLimiter
 from desktop.core.config import AppConfig, load_config
+from desktop.core.connect import make_client, start_practice
 from desktop.core.errors import UserFacingError
-from desktop.core.journal import Batch, Item, ItemState, Journal
+from desktop.core.journal import Batch, ItemState, Journal
 from desktop.core.progress import CancelToken, Progress, format_duration
 from desktop.core.receipt import Reconciliation
-from desktop.core.secrets import ENV_VAR, CredentialStore, TokenSource, default_store
+from desktop.core.secrets import CredentialStore, TokenSource, default_store
 from desktop.core.session import ImportSession
-from desktop.core.upload import (
-    PauseSwitch,
-    RowResult,
+from desktop.core.upload import PauseSwitch, RowResult, UploadResult, upload_valid_rows
+from desktop.core.upload_answers import has_api_findings, plan_answers
+from desktop.core.upload_plan import (
+    TimeLeft,
     UploadPlan,
-    UploadResult,
-    api_findings,
+    counts_text,
+    describe_plan,
     file_sha256,
-    make_client,
     plan_upload,
-    start_practice,
-    upload_valid_rows,
-    write_batch_receipt,
 )
+from desktop.core.upload_receipts import write_batch_receipt
 from desktop.ui.dialogs import Choice, MessageDialog, SaveFileDialog, TokenDialog
 from desktop.ui.jobs import Job, JobRunner
 from desktop.validation.findings import Findings
@@ -102,22 +102,6 @@ class PlanInfo:
     per: float
 
 
-def earlier_answers(session: ImportSession, journal: Journal, batch: Batch) -> Findings:
-    """Register's answers in ``batch`` that still apply: a rejected row changed since will be sent again."""
-    by_source = {int(s): i for i, s in enumerate(session.source_rows)}
-    keep: list[Item] = []
-    for it in journal.items(batch.id):
-        if it.state == ItemState.REJECTED:
-            pos = by_source.get(it.source_row)
-            if pos is None:
-                continue
-            body = build_payload(session.row(pos), session.template)
-            if payload_hash(body, journal.salt) != it.payload_hash:
-                continue
-        keep.append(it)
-    return api_findings(session, keep)
-
-
 def plan_work(session: ImportSession, environment: Environment, config: AppConfig) -> Callable[[Progress, CancelToken], PlanInfo]:
     def run(progress: Progress, token: CancelToken) -> PlanInfo:
         progress(0, 0)
@@ -127,7 +111,7 @@ def plan_work(session: ImportSession, environment: Environment, config: AppConfi
         with Journal() as journal:
             plan = plan_upload(session, journal, environment, limiter=limiter, file_hash=file_hash)
             batch = journal.batch(plan.batch_id) if plan.batch_id is not None else None
-            findings = earlier_answers(session, journal, batch) if batch is not None else Findings.empty()
+            findings = plan_answers(session, journal, batch, plan.decisions)
         return PlanInfo(plan=plan, batch=batch, findings=findings, rate=limiter.rate, per=limiter.per)
 
     return run
@@ -153,46 +137,6 @@ def upload_work(session: ImportSession, environment: Environment, token: str | N
                                      on_row=on_row, account=config.account_name, apply_findings=False)
 
     return run
-
-
-class TimeLeft:
-    """Time remaining from the pace so far (paused time left out), or the plan's estimate at first."""
-
-    def __init__(self, estimate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._estimate = estimate
-        self._start: float | None = None
-        self._first = 0
-        self._total_at_start = 0
-        self._paused_at: float | None = None
-        self._paused_for = 0.0
-
-    def pause(self) -> None:
-        if self._paused_at is None:
-            self._paused_at = self._clock()
-
-    def resume(self) -> None:
-        if self._paused_at is not None:
-            self._paused_for += self._clock() - self._paused_at
-            self._paused_at = None
-
-    def seconds(self, done: int, total: int) -> float:
-        now = self._clock()
-        if self._start is None:
-            self._start, self._first, self._total_at_start = now, done, total
-        sent = done - self._first
-        remaining = max(0, total - done)
-        if sent >= 3:
-            paused = self._paused_for + ((now - self._paused_at) if self._paused_at is not None else 0.0)
-            return (now - self._start - paused) / sent * remaining
-        planned = max(1, self._total_at_start - self._first)
-        return self._estimate * remaining / planned
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    outstanding = sum(n for s, n in counts.items() if s not in (ItemState.CREATED, ItemState.ALREADY, ItemState.REJECTED))
-    return (f"{counts.get(ItemState.CREATED, 0):,} created · {counts.get(ItemState.ALREADY, 0):,} already registered · "
-            f"{counts.get(ItemState.REJECTED, 0):,} rejected · {outstanding:,} outstanding")
 
 
 # ---------------------------------------------------------------------- the panel
@@ -426,7 +370,7 @@ class UploadPanel(QWidget):
         if not needs_token or env is None:
             return
         if source is None and read:
-            _token, source = self.store.get(env.key)
+            _token, source = self.store.get(env.key, token_env=self.config.token_env)
         if source is None:
             self.token_label.setText("Read from your keychain when you test the connection or upload.")
             return
@@ -436,7 +380,7 @@ class UploadPanel(QWidget):
             self.token_label.setText("Kept in memory for this session only: this computer has no keychain the app "
                                      "can use, so you will be asked again next time.")
         elif source.kind == "environment":
-            self.token_label.setText(f"Taken from the {ENV_VAR} environment variable.")
+            self.token_label.setText(f"Taken from the {source.variable} environment variable.")
         else:
             self.token_label.setText("Saved in your keychain (never shown or written to a file).")
         self.forget_token_button.setEnabled(source.kind in ("keychain", "session"))
@@ -471,7 +415,7 @@ class UploadPanel(QWidget):
 
     def _token_for(self, env: Environment) -> str | None:
         """The token for ``env``: asked for when none is saved. None when the user gave none."""
-        token, source = self.store.get(env.key)
+        token, source = self.store.get(env.key, token_env=self.config.token_env)
         self._update_token_label(read=False, source=source)
         return token or self.ask_token()
 
@@ -559,6 +503,12 @@ class UploadPanel(QWidget):
             how = "partly uploaded" if info.batch.outstanding else "uploaded"
             parts.append(f"<p><b>This file was {how} to {label} before</b> (batch {info.batch.id}, "
                          f"{info.batch.created_at[:16].replace('T', ' ')} UTC): {counts_text(info.batch.counts)}.</p>")
+        if plan.running is not None:
+            parts.append(f"<p><b>{plan.running.describe()[0].upper()}{plan.running.describe()[1:]}.</b> Only one "
+                         f"upload at a time may send to {label}: wait for it to finish, then look here again.</p>")
+        for line in describe_plan(plan)[1 if plan.running is not None else 0:]:
+            if not line.startswith("Resuming"):
+                parts.append(f"<p>{line}</p>")
         if plan.nothing_to_send:
             if plan.valid_rows:
                 parts.append(f"<p>Every row ready to send already has Register's answer in batch {plan.batch_id}. "
@@ -582,9 +532,9 @@ class UploadPanel(QWidget):
             self.upload_button.setText("&Upload")
         else:
             self.upload_button.setText(("&Resume: send " if plan.resuming else "&Upload ") + f"{n:,} row{'s' if n != 1 else ''}…")
-        self.upload_button.setEnabled(n > 0)
+        self.upload_button.setEnabled((n > 0 or plan.to_check > 0) and plan.running is None)
         self.receipt_button.setEnabled(info.batch is not None)
-        if len(info.findings) or (self.session is not None and _has_api_findings(self.session)):
+        if len(info.findings) or (self.session is not None and has_api_findings(self.session)):
             self.answers_ready.emit(info.findings)
 
     def _plan_failed(self, exc: object) -> None:
@@ -688,7 +638,7 @@ class UploadPanel(QWidget):
             return
         self.progress.setRange(0, total)
         self.progress.setValue(done)
-        left = self._time_left.seconds(done, total)
+        left = self._time_left.words(done, total)
         live = (f"{self._live.get(ItemState.CREATED, 0):,} created, {self._live.get(ItemState.ALREADY, 0):,} already "
                 f"registered, {self._live.get(ItemState.REJECTED, 0):,} rejected so far")
         if self._pause is not None and self._pause.paused:
@@ -696,7 +646,7 @@ class UploadPanel(QWidget):
         elif done >= total:
             self.progress_label.setText(f"All {total:,} rows answered — {live}. Checking them against Register…")
         else:
-            self.progress_label.setText(f"{done:,} of {total:,} rows — about {format_duration(left)} left — {live}.")
+            self.progress_label.setText(f"{done:,} of {total:,} rows — {left} — {live}.")
 
     def _pause_toggled(self, paused: bool) -> None:
         if self._pause is None:
@@ -763,9 +713,9 @@ class UploadPanel(QWidget):
             env = self._running_env
             self._show_result(f"<p><b>{exc.title}.</b> {exc.message}</p>")
             if env is not None and env.name != "practice":
-                _token, source = self.store.get(env.key)
+                _token, source = self.store.get(env.key, token_env=self.config.token_env)
                 if source.kind == "environment":
-                    MessageDialog.inform(self.window(), exc.title, f"{exc.message} The token comes from the {ENV_VAR} "
+                    MessageDialog.inform(self.window(), exc.title, f"{exc.message} The token comes from the {source.variable} "
                                          "environment variable: change it there.", icon=QMessageBox.Icon.Warning)
                 else:
                     self.store.delete(env.key)
@@ -846,9 +796,3 @@ class UploadPanel(QWidget):
         if self._sim is not None:
             self._sim.stop()
             self._sim = None
-
-
-def _has_api_findings(session: ImportSession) -> bool:
-    codes = session.static.frame["code"]
-    return bool(len(codes)) and bool(codes.astype(str).str.startswith("api.").any())
-

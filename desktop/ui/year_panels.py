@@ -48,7 +48,7 @@ ACTION_TITLES = {"withdraw": "Withdraw trainees", "defer": "Defer trainees", "re
 
 
 def _client(environment: Environment, token: str | None, config: AppConfig) -> Any:
-    from desktop.core.upload import make_client
+    from desktop.core.connect import make_client
 
     return make_client(environment, token, config)
 

@@ -280,7 +280,7 @@ def _cli_upload(path: Path, url: str, rate: int) -> tuple[int, str]:
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main(["upload", str(path), "--env", url, "--yes", "--no-progress", "--rate-limit", str(rate),
-                     "--rate-window", str(WINDOW), "--today", TODAY.isoformat()])
+                     "--rate-window", str(WINDOW), "--today", TODAY.isoformat(), "--token-env", "REGISTER_API_TOKEN"])
     return code, err.getvalue()
 
 
@@ -351,7 +351,8 @@ def test_revoked_token_stops_the_batch_and_a_new_one_resumes_it(tmp_path):
 def _spawn(path: Path, url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "desktop.cli", "upload", str(path), "--env", url, "--yes", "--no-progress",
-         "--rate-limit", "8", "--rate-window", str(WINDOW), "--today", TODAY.isoformat()],
+         "--rate-limit", "8", "--rate-window", str(WINDOW), "--today", TODAY.isoformat(),
+         "--token-env", "REGISTER_API_TOKEN"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -20,17 +20,15 @@ from desktop.api.ratelimit import RateLimiter
 from desktop.api.simulator import Faults, RegisterSimulator
 from desktop.cli import main
 from desktop.core import upload as upload_mod
+from desktop.core import upload_answers
+from desktop.core.connect import practice_state_file
 from desktop.core.journal import Journal
 from desktop.core.progress import Cancelled, CancelToken
 from desktop.core.receipt import read_receipt_csv
+from desktop.core.reference import cached_code_lists, refresh_reference_data
 from desktop.core.session import ImportSession
-from desktop.core.upload import (
-    PauseSwitch,
-    cached_code_lists,
-    plan_upload,
-    refresh_reference_data,
-    upload_valid_rows,
-)
+from desktop.core.upload import PauseSwitch, upload_valid_rows
+from desktop.core.upload_plan import file_sha256, plan_upload
 from desktop.validation.codelists import bundled_code_lists
 from tests.helpers import TODAY, valid_row, write_csv
 
@@ -78,7 +76,8 @@ def by_hesa(sim: RegisterSimulator) -> Counter[str]:
 
 
 def cli(*args: str) -> int:
-    return main(["upload", *args, "--yes", "--no-progress", "--today", TODAY.isoformat()])
+    return main(["upload", *args, "--yes", "--no-progress", "--today", TODAY.isoformat(),
+                 "--token-env", "REGISTER_API_TOKEN"])
 
 
 # ---------------------------------------------------------------------- clean runs
@@ -99,7 +98,7 @@ def test_clean_upload_from_the_command_line(tmp_path, sim, monkeypatch, capsys):
     assert {r["provider_trainee_id"]: r["trainee_id"] for r in rows} == held
     assert {r["outcome"] for r in rows} == {"created"} and {r["status"] for r in rows} == {"submitted_for_trn"}
     assert [r["row"] for r in rows] == [str(i) for i in range(2, 14)]
-    assert meta["File SHA-256"] == upload_mod.file_sha256(path)
+    assert meta["File SHA-256"] == file_sha256(path)
     assert meta["Template version"] == "v2026.1" and meta["Sent by"]
 
     requests = sim.stats.requests
@@ -113,7 +112,7 @@ def test_practice_environment_runs_in_process(tmp_path, capsys):
     path = make_file(tmp_path, 4)
     assert cli(str(path), "--env", "practice", "--rate-window", "1", "--rate-limit", "1000") == 0
     assert "4 created" in capsys.readouterr().err
-    assert upload_mod.practice_state_file().exists()
+    assert practice_state_file().exists()
     assert cli(str(path), "--env", "practice") == 0
     assert "already has an outcome" in capsys.readouterr().err
 
@@ -130,7 +129,7 @@ def test_receipt_copy_as_xlsx(tmp_path, sim, monkeypatch, capsys):
     assert table[0][:4] == ("row", "provider_trainee_id", "outcome", "trainee_id")
     assert sorted(r[3] for r in table[1:]) == sorted(t["trainee_id"] for t in sim.trainees())
     about = dict(wb["About"].values)
-    assert about["Environment"].startswith("Custom") and about["File SHA-256"] == upload_mod.file_sha256(path)
+    assert about["Environment"].startswith("Custom") and about["File SHA-256"] == file_sha256(path)
 
 
 # ---------------------------------------------------------------------- pacing and faults
@@ -217,7 +216,7 @@ def test_lost_answer_is_found_by_a_look_up_not_sent_again(tmp_path, sim):
 
 def test_lost_answer_then_409_is_success_with_the_first_attempts_trainee(tmp_path, sim, monkeypatch):
     """If the look-up misses it, the re-send's 409 proves the trainee exists: a success, not a duplicate."""
-    monkeypatch.setattr(upload_mod, "_look_up", lambda *a, **k: None)
+    monkeypatch.setattr(upload_mod, "look_up", lambda *a, **k: None)
     session = ImportSession.open(make_file(tmp_path, 2), today=TODAY)
     with Journal() as journal, client_for(sim, transport=LoseAnswers(1)) as client:
         result = upload_valid_rows(session, client, journal)
@@ -264,8 +263,7 @@ def test_401_stops_before_anything_is_sent_and_keeps_every_row(tmp_path, sim):
     with Journal() as journal:
         with client_for(sim, token="practice_wrong") as client, pytest.raises(AuthenticationError):
             upload_valid_rows(session, client, journal)
-        (batch,) = journal.batches()
-        assert batch.counts == {"pending": 3}
+        assert journal.batches() == []  # the token is proven (GET /info) before anything is recorded or sent
         with client_for(sim) as client:
             assert upload_valid_rows(session, client, journal).created == 3
     assert len(sim.trainees()) == 3
@@ -374,6 +372,9 @@ def test_history_lists_shows_and_forgets(tmp_path, sim, monkeypatch, capsys):
     assert main(["history"]) == 0
     listing = capsys.readouterr().out
     assert "trainees.csv" in listing and "Custom" in listing
+    with Journal() as j:
+        label = j.batch(1).meta.environment_label
+    assert len(label) > 12 and label in listing  # the whole environment, not "Custom (127."
     assert main(["history", "1"]) == 0
     assert "2 rows: 2 created" in capsys.readouterr().out
     with Journal() as j:
@@ -426,9 +427,9 @@ def test_the_window_applies_findings_itself_and_clears_them_on_edit(tmp_path, si
     with Journal() as journal, client_for(sim) as client:
         result = upload_valid_rows(session, client, journal, apply_findings=False)
     assert len(session.findings) == before and len(result.findings) == 1
-    upload_mod.apply_api_findings(session, result.findings)
+    upload_answers.apply_api_findings(session, result.findings)
     assert list(session.findings.frame["code"]).count("api.rejected") == 1
-    upload_mod.drop_api_findings(session, [0])
+    upload_answers.drop_api_findings(session, [0])
     assert "api.rejected" not in set(session.findings.frame["code"])
 
 

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def start_upload(path: Path, url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "desktop.cli", "upload", str(path), "--env", url, "--yes", "--no-progress",
-         "--rate-limit", "8", "--rate-window", "0.5", "--today", TODAY.isoformat()],
+         "--rate-limit", "8", "--rate-window", "0.5", "--today", TODAY.isoformat(),
+         "--token-env", "REGISTER_API_TOKEN"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -60,7 +61,7 @@ def test_sigkill_mid_batch_then_resume_sends_each_row_once(tmp_path, monkeypatch
             assert batch.status == "open" and batch.outstanding > 0
 
         assert main(["upload", str(path), "--env", sim.base_url, "--yes", "--no-progress", "--rate-limit", "8",
-                     "--rate-window", "0.5", "--today", TODAY.isoformat()]) == 0
+                     "--rate-window", "0.5", "--today", TODAY.isoformat(), "--token-env", "REGISTER_API_TOKEN"]) == 0
         assert f"{n} created, 0 already registered, 0 rejected, 0 outstanding" in capsys.readouterr().err
         held = sim.trainees()
 

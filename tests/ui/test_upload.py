@@ -17,11 +17,11 @@ from desktop.core.progress import format_duration as duration
 from desktop.core.receipt import read_receipt_csv
 from desktop.core.samples import sample_path
 from desktop.core.secrets import SERVICE, CredentialStore
+from desktop.core.upload_plan import TimeLeft
 from desktop.ui import dialogs
 from desktop.ui.dialogs import MessageDialog, SaveFileDialog, TokenDialog
 from desktop.ui.main_window import EXPORT, MainWindow
 from desktop.ui.ui_state import UiState
-from desktop.ui.upload_panel import TimeLeft
 from tests.helpers import TODAY
 from tests.ui.conftest import open_and_review, trainee
 
@@ -438,3 +438,45 @@ def test_closing_during_an_upload_asks_then_stops_it_cleanly(qtbot, make_window,
     with Journal() as j:
         (batch,) = j.batches()
     assert batch.outstanding == 3  # nothing was sent while paused; the next upload resumes it
+
+
+def test_rows_already_sent_show_date_and_batch_and_a_running_upload_blocks(qtbot, make_window, tmp_path):
+    """Another file holding trainees already sent: those rows show 'already sent on DATE in batch N'; while another
+    window uploads to the same environment, the Upload step says so and sends nothing."""
+    from desktop.api.environments import PRACTICE
+    from desktop.core.ledger import Lease
+    from tests.helpers import write_csv
+
+    first = write_csv(tmp_path / "first.csv", people(4))
+    w = make_window()
+    to_upload_step(qtbot, w, first)
+    upload(qtbot, w)
+    assert w.upload_panel.last_result.created == 4
+
+    second = people(6)
+    second[1]["email"] = "changed@example.com"
+    w2 = make_window()
+    to_upload_step(qtbot, w2, write_csv(tmp_path / "second.csv", second))
+    panel = w2.upload_panel
+    plan = panel.plan_info.plan
+    assert (plan.to_send, plan.already_sent, plan.differing) == (2, 4, 1)
+    text = panel.plan_label.text()
+    assert "4 row(s) were already sent to Practice" in text and "1 row(s) already sent have changed since" in text
+    frame = w2.session.findings.frame
+    sent = frame[(frame["code"] == "api.already_sent") & frame["field"].isna()]
+    assert sorted(sent["row"]) == [0, 1, 2, 3]
+    assert all("in batch 1 (trainee id" in m for m in sent["message"])
+    assert "differs in email" in sent[sent["row"] == 1]["message"].iloc[0]
+
+    with Journal() as j, Lease(j, PRACTICE.origin):  # another window (here: this process) is uploading
+        panel.invalidate_plan()
+        panel.refresh_plan()
+        qtbot.waitUntil(lambda: not w2.jobs.busy and panel.plan_info is not None
+                        and panel.plan_info.plan.running is not None, timeout=10000)
+        assert "an upload is running in another window (pid" in panel.plan_label.text().lower()
+        assert not panel.upload_button.isEnabled()
+    panel.invalidate_plan()
+    panel.refresh_plan()
+    qtbot.waitUntil(lambda: not w2.jobs.busy and panel.plan_info.plan.running is None, timeout=10000)
+    upload(qtbot, w2)
+    assert len(panel._sim.trainees()) == 6 and panel.last_result.created == 2

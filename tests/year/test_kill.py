@@ -46,9 +46,10 @@ def kill_when(proc: subprocess.Popen[bytes], done: callable, timeout: float = 60
 @pytest.fixture
 def slow_sim(tmp_path, monkeypatch):
     monkeypatch.setenv("REGISTER_API_TOKEN", TOKEN)
-    # a short read timeout, so a request left open by a kill is looked up after seconds, not a minute
+    # a short read timeout, so a request left open by a kill is looked up after seconds, not a minute; the
+    # token in REGISTER_API_TOKEN named for the loopback (custom) address, as a user must
     (tmp_path / "config").mkdir(exist_ok=True)
-    (tmp_path / "config" / "settings.json").write_text(json.dumps({"read_timeout": 1.0}), "utf-8")
+    (tmp_path / "config" / "settings.json").write_text(json.dumps({"read_timeout": 1.0, "token_env": "REGISTER_API_TOKEN"}), "utf-8")
     sim = RegisterSimulator(token=TOKEN, today=TODAY, rate_limit=100_000, duplicate_rule=False, trn_after=0.0,
                             award_after=10_000.0, faults=Faults.parse("slow=1,slow-seconds=0.03"))
     sim.start()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from desktop.validation.cycles import start_year
 from desktop.validation.engine import RuleContext
 from desktop.validation.resources import read_json
 
@@ -122,7 +123,7 @@ class PackFacts(Mapping[str, Any]):
     # -- lookups
     def cycle_of(self, day: dt.date) -> int:
         """Start year of the academic cycle containing ``day``, or NO_CYCLE if Register has none."""
-        year = day.year if (day.month, day.day) >= self.cycle_start else day.year - 1
+        year = start_year(day, self.cycle_start)  # the one rule (desktop.validation.cycles)
         return year if self.first_cycle <= year <= self.last_cycle else NO_CYCLE
 
     def default_cycle(self, today: dt.date) -> int:
