@@ -54,7 +54,7 @@ from desktop.core.receipt import Reconciliation
 from desktop.core.secrets import CredentialStore, TokenSource, default_store
 from desktop.core.session import ImportSession
 from desktop.core.upload import PauseSwitch, RowResult, UploadResult, upload_valid_rows
-from desktop.core.upload_answers import has_api_findings, plan_answers
+from desktop.core.upload_answers import plan_answers
 from desktop.core.upload_plan import (
     TimeLeft,
     UploadPlan,
@@ -475,7 +475,7 @@ class UploadPanel(QWidget):
         if session is None:
             self.plan_label.setText("Open a file and check it first.")
             return None
-        if session.findings.has_file_errors():
+        if session.has_file_errors():
             self.plan_label.setText("<b>The file itself has a problem</b> (see Problems, 'This file'): nothing can be "
                                     "sent until it is fixed.")
             return None
@@ -534,7 +534,7 @@ class UploadPanel(QWidget):
             self.upload_button.setText(("&Resume: send " if plan.resuming else "&Upload ") + f"{n:,} row{'s' if n != 1 else ''}…")
         self.upload_button.setEnabled((n > 0 or plan.to_check > 0) and plan.running is None)
         self.receipt_button.setEnabled(info.batch is not None)
-        if len(info.findings) or (self.session is not None and has_api_findings(self.session)):
+        if len(info.findings) or (self.session is not None and self.session.has_api_findings):
             self.answers_ready.emit(info.findings)
 
     def _plan_failed(self, exc: object) -> None:
@@ -796,3 +796,5 @@ class UploadPanel(QWidget):
         if self._sim is not None:
             self._sim.stop()
             self._sim = None
+
+
