@@ -119,6 +119,6 @@ def test_an_edit_of_a_row_beyond_the_caps_revalidates_it(tmp_path, monkeypatch, 
     path = bad_file(tmp_path / "bad.csv", rows=60)
     session = ImportSession.open(path, today=TODAY)
     good = distinct(999)
-    session.edit_cells([(55, name, good[name]) for name in NAMES])
+    session.apply_edits([(55, name, good[name]) for name in NAMES])
     assert session.row_findings(55) == []
     assert 55 in session.valid_positions()
