@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
     from desktop.core.journal import Journal
     from desktop.core.progress import Cancelled, CancelToken
 
+    if args.receipt:
+        from desktop.base.writer import check_target
+
+        check_target(args.receipt)  # a folder or a link is said now, not after the requests
     err = sys.stderr
     kind = args.kind
     today = parse_today(args.today)

@@ -26,6 +26,9 @@ def register(sub: Any) -> None:
     p.add_argument("--as-uploaded", action=argparse.BooleanOptionalAction, default=None,
                    help="also check the file as Register's own upload page would read it as it stands (untrimmed "
                         "cells, exact column names, file checks); default: when the file is in the template's shape")
+    p.add_argument("--all-findings", metavar="PATH",
+                   help="also write every finding, each with its message, to PATH (CSV); the report itself lists at "
+                        "most 10,000 of one kind on one field and 100,000 in all, and counts the rest")
     add_mapping_options(p)
     add_today(p)
     p.set_defaults(run=run)
@@ -138,7 +141,26 @@ def run(args: argparse.Namespace) -> int:
         else:
             write_text(report, out, today_label=str(today or "today (UTC)"), file_arg=args.file,
                        options=repeat_options(args))
+    if args.all_findings:
+        write_all_findings(session, args.all_findings)
     return 1 if report["summary"]["errors"] else 0
+
+
+CSV_COLUMNS = ["row", "field", "severity", "code", "message", "register_message", "value", "register_csv_message"]
+
+
+def write_all_findings(session: ImportSession, path: str) -> None:
+    """Every finding with its message, as ``--format csv`` lists them (file-level first, then by row),
+    made a chunk of rows at a time: the memory of a chunk, not of the whole list."""
+    from desktop.base.writer import open_output
+    from desktop.core.safety import safe_cell
+
+    with open_output(path, newline="") as out:
+        w = csv.writer(out, lineterminator="\r\n")
+        w.writerow(CSV_COLUMNS)
+        for part in session.iter_findings_with_words():
+            for f in part.sorted().records(session.source_rows, session.pack.csv_wording):
+                w.writerow([safe_cell("" if f[c] is None else str(f[c])) for c in CSV_COLUMNS])
 
 
 def write_json(report: dict[str, Any], out: TextIO) -> None:
@@ -169,10 +191,14 @@ def write_csv(report: dict[str, Any], out: TextIO) -> None:
     # CRLF, as RFC 4180 has it: the csv module then also quotes a cell holding a lone carriage return
     # (a value as written, with its invisible characters), which a spreadsheet would take for a new row
     w = csv.writer(out, lineterminator="\r\n")
-    cols = ["row", "field", "severity", "code", "message", "register_message", "value", "register_csv_message"]
+    cols = CSV_COLUMNS
     w.writerow(cols)
     for f in report["findings"]:
         w.writerow([safe_cell("" if f[c] is None else str(f[c])) for c in cols])
+    for g in (report.get("unlisted_findings") or {}).get("per_rule_and_field") or []:  # counted, not listed
+        w.writerow([safe_cell(x) for x in ("", g["field"] or "", g["severity"], g["code"],
+                                            f"{g['count']:,} more findings like this, not listed "
+                                            "(check --all-findings PATH writes every one).", "", "", "")])
     if not any(f["code"] == "cell.value_mapped" for f in report["findings"]):
         for g in report.get("value_changes") or []:  # grouped; --list-changes gives one line per cell
             rows = ", ".join(map(str, g["rows"]))
@@ -218,6 +244,10 @@ def write_text(report: dict[str, Any], out: TextIO, today_label: str, file_arg: 
         out.write("\nRow  Field                           Severity  Problem\n")
         for f in rows:
             out.write(f"{f['row']:<4} {(f['field'] or '-'):<31} {f['severity']:<9} {f['message']}\n")
+    unlisted = (report.get("unlisted_findings") or {}).get("count") or 0
+    if unlisted:
+        out.write(f"... and {plural(unlisted, 'more finding')} counted but not listed: "
+                  f"{report['unlisted_findings']['note']}\n")
     folded = report.get("folded_findings") or []
     folded_note = (f" ({plural(len(folded), 'more problem')} on damaged cells counted once, under the damage)"
                    if folded else "")

@@ -41,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
     from desktop.core.progress import Cancelled, CancelToken
     from desktop.core.sync import plan_sync, run_sync
 
+    if args.receipt:
+        from desktop.base.writer import check_target
+
+        check_target(args.receipt)  # a folder or a link is said now, not after the requests
     err = sys.stderr
     session = open_session(args)
     with connection(args, today=getattr(session, "today", None)) as (environment, client), Journal() as journal:

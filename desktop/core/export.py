@@ -28,9 +28,11 @@ import numpy as np
 from desktop.base.writer import is_special, write_file
 from desktop.core.errors import UserFacingError
 from desktop.core.safety import safe_cell
+from desktop.validation.findings import Severity
 
 if TYPE_CHECKING:
     from desktop.core.session import ImportSession
+    from desktop.validation.findings import Findings
 
 #: Register's own always-guarded columns (SPEC §8.6), plus the disability columns it lists
 GUARDED = frozenset({
@@ -141,26 +143,41 @@ def export_register_csv(session: ImportSession, path: str | Path, *, allow_error
 
 def _error_report(session: ImportSession, names: list[str], cols: list[np.ndarray], invalid: np.ndarray,
                   file_errors: bool) -> bytes:
-    frame = session.findings.frame
-    errors = frame[frame["severity"] == "error"].sort_values("row", kind="stable")  # info notes can be millions
+    """Register's errors file for the rows with errors: their cells, then every error's words.
+
+    A chunk of rows at a time (``findings_with_words``): a finding beyond the report's caps gets its
+    words back for this file, which lists every one."""
     wording = session.pack.csv_wording
-    by_row: dict[int, list[str]] = {}
-    for row, name, message, register in zip(errors["row"].tolist(), errors["field"].tolist(), errors["message"].tolist(),
-                                            errors["register_message"].tolist(), strict=True):
-        if isinstance(register, str) and register:
-            text = wording(register)  # Register's own words, as its CSV page writes them in its errors file
-        else:  # a problem Register does not word (it would drop the value silently, say): the app's words
-            text = f"{name}: {message}" if isinstance(name, str) and name else str(message)
-        if text not in by_row.setdefault(int(row), []):
-            by_row[int(row)].append(text)
-    rows = []
-    file_level = by_row.pop(-1, [])
-    positions = range(session.n_rows) if file_errors else np.flatnonzero(invalid)
+
+    def texts(findings: Findings) -> dict[int, list[str]]:
+        errors = findings.take(np.flatnonzero(findings.severity_is(Severity.ERROR)))  # info notes can be millions
+        errors = errors.take(np.argsort(errors.rows, kind="stable"))
+        by_row: dict[int, list[str]] = {}
+        for row, name, message, register in zip(errors.rows.tolist(), errors.column("field").tolist(),
+                                                errors.column("message").tolist(),
+                                                errors.column("register_message").tolist(), strict=True):
+            if isinstance(register, str) and register:
+                text = wording(register)  # Register's own words, as its CSV page writes them in its errors file
+            else:  # a problem Register does not word (it would drop the value silently, say): the app's words
+                text = f"{name}: {message}" if isinstance(name, str) and name else str(message)
+            if text not in by_row.setdefault(int(row), []):
+                by_row[int(row)].append(text)
+        return by_row
+
+    file_level = texts(session.findings.file_level()).get(-1, [])
+    positions = np.arange(session.n_rows) if file_errors else np.flatnonzero(invalid)
     source_rows = session.source_rows
-    for i in positions:
-        messages = [*file_level, *by_row.get(int(i), [])]
-        n = len(messages)
-        result = f"Row {int(source_rows[i])}: " + ("1 error found" if n == 1 else f"{n} errors found")
-        rows.append([*(guard(str(c[i]), name) for c, name in zip(cols, names, strict=True)),
-                     result, safe_cell(";\n".join(messages))])
+    rows = []
+    for start in range(0, len(positions), _REPORT_CHUNK):
+        chunk = positions[start:start + _REPORT_CHUNK]
+        by_row = texts(session.findings_with_words(chunk.tolist()))
+        for i in chunk.tolist():
+            messages = [*file_level, *by_row.get(i, [])]
+            n = len(messages)
+            result = f"Row {int(source_rows[i])}: " + ("1 error found" if n == 1 else f"{n} errors found")
+            rows.append([*(guard(str(c[i]), name) for c, name in zip(cols, names, strict=True)),
+                         result, safe_cell(";\n".join(messages))])
     return _csv([*names, "Validation results", "Errors"], rows)
+
+
+_REPORT_CHUNK = 20_000

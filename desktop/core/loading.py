@@ -344,8 +344,10 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
     written_header: list[str] = []  # the header record as written (with any blank tail)
     header_row = 0
     parsed = 0
+    lines = _LineTracker(reader)  # without a quote no record can span lines: the reader alone is faster
+    source: Iterator[list[str]] = iter(lines) if '"' in text else reader
     try:
-        while chunk := list(islice(reader, _CHUNK)):
+        while chunk := list(islice(source, _CHUNK)):
             # a record is blank when its cells joined hold nothing but whitespace; blank records
             # are dropped here, so a file of blank lines costs nothing, but keep their numbers
             keep = list(map(str.strip, map("".join, chunk)))
@@ -366,13 +368,17 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
             if len(records) > limits.max_rows:
                 raise FileReadError(f"The file has more than {limits.max_rows:,} rows; split it into smaller files.")
     except csv.Error as exc:
+        start = f"row {lines.records + 1:,} (line {lines.line + 1:,})" if source is not reader else f"line {reader.line_num:,}"
         if "field larger than field limit" in str(exc):
             raise FileReadError(
-                f"A cell ending near line {reader.line_num:,} holds more than {csv.field_size_limit():,} characters; the most "
-                f"this app reads in one cell is {limits.max_cell_chars:,}. An unbalanced quote (\") can run many rows "
-                "into one cell: check the line where that cell starts.", register_message=register_words.NOT_CSV) from None
-        raise FileReadError(f"The CSV file cannot be parsed near line {reader.line_num}: {exc}. Check for unbalanced quotes.",
+                f"A cell of {start} runs past line {reader.line_num:,}: more than {csv.field_size_limit():,} characters, "
+                f"and the most this app reads in one cell is {limits.max_cell_chars:,}. An unbalanced quote (\") that opens "
+                "there runs the rest of the file into one cell: remove it or close it, then save again.",
+                register_message=register_words.NOT_CSV) from None
+        raise FileReadError(f"The CSV file cannot be parsed at {start}: {exc}. Check for unbalanced quotes.",
                             register_message=register_words.NOT_CSV) from None
+    if header is not None:
+        _check_quotes(text, lines, delimiter, header)
     del text, reader  # the reader's buffer holds a copy of the text (4 bytes a character)
     if header is None:
         raise FileReadError(f"{path.name} has no header row and no data.")
@@ -391,6 +397,52 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> RawTable:
                      raw_headers=written_header, first_record_fields=first_fields, utf8_size=utf8_size)
     table.columns = [_clean_column(grid[:, c].tolist(), table, c, limits) for c in range(width)]
     return table
+
+
+class _LineTracker:
+    """The csv reader's records, noting where each ends (``line``) and the records that span lines
+    (a quoted cell holding a line break): (record number, first line, last line, record)."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self.records = 0
+        self.line = 0
+        self.spanning: list[tuple[int, int, int, list[str]]] = []
+
+    def __iter__(self) -> Iterator[list[str]]:
+        reader = self._reader
+        for record in reader:
+            self.records += 1
+            end = reader.line_num
+            if end - self.line > 1:
+                self.spanning.append((self.records, self.line + 1, end, record))
+            self.line = end
+            yield record
+
+
+def _check_quotes(text: str, lines: _LineTracker, delimiter: str, header: list[str]) -> None:
+    """Refuse a file where a quote that opens a cell is not closed where the cell ends, so that rows
+    ran into one cell: a cell that holds line breaks, and after the first of them lines as full of
+    delimiters as rows are (a real multi-line cell, an address say, holds a few at most)."""
+    if not lines.spanning:
+        return
+    width = len(header)
+    full = max(2, (width - 1) // 2)
+    for number, first, last, record in lines.spanning:
+        for col, cell in enumerate(record):
+            pieces = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            if len(pieces) < 2 or not any(p.count(delimiter) >= full for p in pieces[1:]):
+                continue
+            name = " ".join(clean_text(header[col]).split()) if col < len(header) else f"column {col + 1}"
+            name = name if len(name) <= 40 else name[:39] + "…"  # the header cell may be the one that swallowed rows
+            n = last - first + 1
+            if last >= lines.line and text.count('"') % 2 == 1:
+                where = f"is never closed: the rest of the file ({n:,} lines) was read as one cell"
+            else:
+                where = f"is not closed until line {last:,}: {n:,} lines were read as one cell"
+            raise FileReadError(f"Row {number:,} (line {first:,}) opens a quote (\") in column '{name}' that {where}. "
+                                "Remove that quote or close it, then save the file again.",
+                                register_message=register_words.NOT_CSV)
 
 
 def _split_plain(text: str, delimiter: str, limits: Limits) -> tuple[list[str], list[list[str]], int, list[int]] | None:

@@ -43,7 +43,18 @@ from desktop.core.values import CODE as VALUE_MAPPED
 from desktop.core.values import KINDS, ValueMapper, ValueOptions
 from desktop.validation.codelists import CodeLists
 from desktop.validation.engine import Columns, RuleContext, RulePack
-from desktop.validation.findings import NO_ROW, Finding, Findings, Severity, fold_dependents
+from desktop.validation.findings import (
+    NO_ROW,
+    UNLISTED,
+    WORDED_IN_ALL,
+    WORDED_PER_RULE_AND_FIELD,
+    Finding,
+    FindingBudget,
+    Findings,
+    FindingSink,
+    Severity,
+    fold_dependents,
+)
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
@@ -365,7 +376,10 @@ class ImportSession:
     def validate(self, progress: Progress = no_progress, token: CancelToken | None = None) -> Findings:
         """Run every rule over every row (``RulePack.validate``: chunk by chunk, so the window can
         show progress and cancel); Register's answers stay until an edit or a new mapping."""
-        self._rules = self.pack.validate(self._columns, self.context, progress=progress, token=token)
+        # findings beyond the caps keep everything but their words (findings.UNLISTED): they are
+        # counted and block their rows as any other; findings_with_words gives them their words back
+        self._rules = self.pack.validate(self._columns, self.context, progress=progress, token=token,
+                                         budget=FindingBudget())
         self._validated = True
         self._changed()
         return self.findings
@@ -425,7 +439,41 @@ class ImportSession:
         return positions
 
     def row_findings(self, row: int) -> list[Finding]:
-        return list(self.findings.for_rows([row]))
+        return list(self.findings_with_words([row]))
+
+    def findings_with_words(self, rows: Iterable[int]) -> Findings:
+        """The findings of these rows (frame positions) as ``findings`` shows them, each with its own
+        words: a finding beyond the caps (``UNLISTED``) gets them back by running the row rules again
+        on just these rows, without caps (a few milliseconds a row; the window asks for one row, the
+        error report and ``check --all-findings`` for a chunk at a time)."""
+        positions = np.unique(np.fromiter(rows, np.int64))
+        shown = self.findings.for_rows(positions) if len(positions) else Findings.empty()
+        if not len(shown) or not np.asarray(shown.column("message") == UNLISTED, dtype=bool).any():
+            return shown
+        sink = FindingSink(positions)  # no budget: every finding with its words
+        ctx = self.context
+        sub = self._columns.take(positions)
+        for rule in self.pack.rules:
+            rule.check(sub, ctx, sink)
+        table_codes = frozenset().union(*(t.codes for t in self.pack.table_rules))
+        stored = self._rules.for_rows(positions)
+        kept = stored.take(np.flatnonzero(np.fromiter(map(table_codes.__contains__, stored.column("code").tolist()),
+                                                      bool, len(stored))))
+        found, _ = fold_dependents(Findings.concat([self._static.for_rows(positions), sink.findings(), kept]),
+                                   ROOT_CAUSES)
+        hints = hints_from(self._suggestions)
+        if hints and len(found):
+            found = _with_hints(found, hints, self.template)
+        return Findings.concat([found, self._api.for_rows(positions) if len(self._api) else self._api])
+
+    def iter_findings_with_words(self, chunk: int = 20_000) -> Iterator[Findings]:
+        """Every finding with its words, file-level ones first, then a chunk of rows at a time (bounded
+        memory), Register's upload-page view of the file included as ``report`` includes it."""
+        page = self.register_page_findings()
+        yield Findings.concat([page.file_level(), self.findings.file_level()])
+        for start in range(0, self.n_rows, chunk):
+            rows = range(start, min(start + chunk, self.n_rows))
+            yield Findings.concat([self.findings_with_words(rows), page.for_rows(rows) if len(page) else page])
 
     def _row(self, row: int) -> int:
         if not 0 <= row < self.n_rows:
@@ -513,15 +561,20 @@ class ImportSession:
         if not list_changes:
             findings = findings.without(findings.code_is(VALUE_MAPPED))
         summary = self.summary()
+        # only the findings with words are listed: split first, so millions beyond the caps are never copied
+        listed, unlisted = findings.split_unlisted()
+        folded, folded_unlisted = self.folded_findings.split_unlisted()
+        unlisted = _merge_counts(unlisted, folded_unlisted)
         page = self.register_page_findings()
         if len(page):
             # Register's own file checks come first, in its order; then the app's; cells by row
             first = page.file_level()
-            findings = Findings.concat([first, findings, page.without_rows([-1]) if len(first) else page])
+            listed = Findings.concat([first, listed, page.without_rows([-1]) if len(first) else page])
             summary["errors"] += page.error_count
             summary["warnings"] += page.warning_count
-            summary["rows_with_errors"] = int(findings.invalid_row_mask(self.n_rows).sum())
-        return {
+            summary["rows_with_errors"] = int((findings.invalid_row_mask(self.n_rows)
+                                               | page.invalid_row_mask(self.n_rows)).sum())
+        report: dict[str, Any] = {
             "file": str(self.raw.path),
             "sheet": self.raw.sheet,
             "encoding": self.raw.encoding,
@@ -532,14 +585,31 @@ class ImportSession:
             "mapping_details": {**self.mapping.details(self.template),
                                 "values_mapped": sorted(set(KINDS) - self.value_options.disabled),
                                 "value_changes": self.value_change_counts()},
-            "findings": findings.sorted().records(self.source_rows, self.pack.csv_wording),
+            "findings": listed.sorted().records(self.source_rows, self.pack.csv_wording),
             "value_changes": self.value_change_groups(),
             # the file as Register's own upload page reads it: checked? and how many of the errors are its own
             "as_uploaded": {"checked": self.reads_as_uploaded, "errors": page.error_count},
             "summary": summary,
             "suggestions": [suggestion_record(s) for s in self.suggestions if s.field is not None],
-            "folded_findings": self.folded_findings.sorted().records(self.source_rows, self.pack.csv_wording),
+            "folded_findings": folded.sorted().records(self.source_rows, self.pack.csv_wording),
         }
+        if unlisted:  # beyond the caps (findings.WORDED_*): counted in the summary, listed here by kind only
+            report["unlisted_findings"] = {
+                "count": sum(g["count"] for g in unlisted), "per_rule_and_field": unlisted,
+                "note": f"The report lists up to {WORDED_PER_RULE_AND_FIELD:,} findings of each kind on each field and "
+                        f"{WORDED_IN_ALL:,} in all; 'check FILE --all-findings PATH' writes every one with its message."}
+        return report
+
+
+def _merge_counts(*groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    total: dict[tuple[Any, ...], int] = {}
+    for group in groups:
+        for g in group:
+            key = (g["code"], g["field"], g["severity"])
+            total[key] = total.get(key, 0) + g["count"]
+    out = [{"code": c, "field": f, "severity": s, "count": n} for (c, f, s), n in total.items()]
+    out.sort(key=lambda g: (-g["count"], g["code"], g["field"] or ""))
+    return out
 
 
 def _without_cells(findings: Findings, cells: set[tuple[int, str]], rows: np.ndarray) -> Findings:

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop import __version__
+from desktop.base.writer import write_file
 from desktop.core.journal import utc_now
-from desktop.core.paths import private_file
+from desktop.core.paths import is_app_path
 from desktop.core.receipt import receipts_dir
 from desktop.core.safety import safe_cell
 
@@ -49,7 +50,8 @@ def write_table(path: Path, header: Sequence[tuple[str, str]], columns: Sequence
     if path.suffix.lower() == ".xlsx":
         from desktop.core.receipt import _xlsx
 
-        return private_file(path, _xlsx(list(header), [list(columns), *[list(r) for r in rows]]))
+        return write_file(path, _xlsx(list(header), [list(columns), *[list(r) for r in rows]]),
+                          private=is_app_path(path))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     for k, v in header:
@@ -57,7 +59,8 @@ def write_table(path: Path, header: Sequence[tuple[str, str]], columns: Sequence
     w.writerow(columns)
     for r in rows:
         w.writerow([safe_cell(str(c)) for c in r])
-    return private_file(path, buf.getvalue().encode("utf-8-sig"))
+    # the app's copy user-only; one saved elsewhere (--receipt) with that folder's normal permissions
+    return write_file(path, buf.getvalue().encode("utf-8-sig"), private=is_app_path(path))
 
 
 def write_action_receipt(result: ActionRunResult, action_file: ActionFile, environment_label: str, *,

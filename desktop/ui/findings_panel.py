@@ -70,7 +70,8 @@ def build_groups(model: FrameTableModel) -> list[Group]:
         same = bool(np.all(messages == messages[0]))
         label = template.field(field).label if field and field in template else None
         title = group_title(code, label, file_level=bool(idx.frame_rows[first] < 0))
-        message = str(messages[0]) if same else f"{messages[0]} (and similar)"
+        first_words = idx.message(first)  # the first member is listed (it keeps its words)
+        message = first_words if same else f"{first_words} (and similar)"
         groups.append(Group(code, field, rank, members, title, message))
     groups.sort(key=lambda g: (-g.rank, g.field is not None, -len(g.members), g.title))
     return groups
@@ -177,7 +178,7 @@ class FindingsTreeModel(QAbstractItemModel):
                 shown = ": blank"
             return f"{where}{shown}"
         if role == _R.ToolTipRole.value:
-            return str(idx.messages[i])
+            return idx.message(i)
         if role == self.FindingRole:
             return i
         return None
@@ -326,7 +327,7 @@ class FindingsPanel(QWidget):
         label = src.session.template.field(field).label if field and field in src.session.template else None
         where = f"Row {src.source_row(row)}" if row >= 0 else "This file"
         head = f"{where}, {label}" if label else where
-        lines = [f"{_WORD_OF.get(idx.rank(i), 'Note')}: {idx.messages[i]}" for i in found]
+        lines = [f"{_WORD_OF.get(idx.rank(i), 'Note')}: {idx.message(i)}" for i in found]
         return head + ":\n" + "\n".join(lines)
 
     def _activated(self, index: QModelIndex) -> None:

@@ -30,7 +30,7 @@ from typing_extensions import override
 
 from desktop.core.session import ImportSession
 from desktop.ui.theme import ERROR, INFO, WARNING, SeverityBrushes, icon, severity_icon
-from desktop.validation.findings import Finding, Severity
+from desktop.validation.findings import UNLISTED, Finding, Severity
 
 Index = QModelIndex | QPersistentModelIndex
 #: what ``multiData`` receives: Qt passes a span; PySide6's stubs also allow one role from Python
@@ -71,6 +71,8 @@ class FindingsIndex:
     """The session's findings as arrays, for constant-time paint and binary-search tooltips."""
 
     def __init__(self, session: ImportSession, col_of: dict[str, int]) -> None:
+        self._session = session
+        self._worded: dict[int, list[Finding]] = {}  # rows whose findings beyond the caps got their words back
         n, n_cols = session.n_rows, len(col_of)
         self.n_rows = n
         findings = session.findings  # columns, no pandas: this runs after every edit
@@ -127,9 +129,23 @@ class FindingsIndex:
     def column(self, i: int) -> int:
         return int(self.cols_array[i])
 
+    def message(self, i: int) -> str:
+        """Finding ``i``'s message; one beyond the report's caps (``UNLISTED``) gets its words from the
+        session, which checks that row again (a few milliseconds, once a row)."""
+        text = self.messages[i]
+        if text != UNLISTED:
+            return str(text)
+        row = int(self.frame_rows[i])
+        if row not in self._worded:
+            self._worded[row] = self._session.row_findings(row)
+        for f in self._worded[row]:
+            if f.code == self.codes[i] and f.field == self.fields[i] and str(f.severity) == self.severities[i]:
+                return f.message
+        return str(text)
+
     def finding(self, i: int) -> Finding:
         row = int(self.frame_rows[i])
-        return Finding(code=self.codes[i], message=self.messages[i], row=None if row < 0 else row,
+        return Finding(code=self.codes[i], message=self.message(i), row=None if row < 0 else row,
                        field=self.fields[i], severity=Severity(self.severities[i]), value=self.values[i])
 
     def rows_with_code(self, code: str) -> np.ndarray:
@@ -422,7 +438,7 @@ class FrameTableModel(QAbstractTableModel):
 
     def _plain_findings(self, row: int, col: int) -> str:
         idx = self._index
-        return " ".join(f"{_WORD[idx.rank(i)]}: {idx.messages[i]}" for i in idx.on_cell(row, col))
+        return " ".join(f"{_WORD[idx.rank(i)]}: {idx.message(i)}" for i in idx.on_cell(row, col))
 
     def _tooltip(self, row: int, col: int) -> str | None:
         idx = self._index
@@ -430,7 +446,7 @@ class FrameTableModel(QAbstractTableModel):
         edited = self.is_edited(row, col)
         if not found and not edited:
             return None
-        parts = [f"<b>{_WORD[idx.rank(i)]}</b>: {html.escape(str(idx.messages[i]), quote=False)}" for i in found]
+        parts = [f"<b>{_WORD[idx.rank(i)]}</b>: {html.escape(idx.message(i), quote=False)}" for i in found]
         if edited:
             parts.append(f"<i>Changed here; the file had '{html.escape(self._original[(row, col)], quote=False)}'.</i>")
         return "<qt>" + "<br>".join(parts) + "</qt>"
@@ -485,7 +501,7 @@ class FrameTableModel(QAbstractTableModel):
             parts.append(f"{errors} error{'s' if errors != 1 else ''}")
         if warnings:
             parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-        whole_row = [str(idx.messages[i]) for i in found if idx.column(int(i)) < 0]
+        whole_row = [idx.message(int(i)) for i in found if idx.column(int(i)) < 0]
         text = ", ".join(parts) if parts else "notes only"
         return text + ("" if not whole_row else ": " + " ".join(whole_row))
 

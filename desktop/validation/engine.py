@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, cast
 import numpy as np
 
 from desktop.validation.codelists import CodeLists
-from desktop.validation.findings import Findings, FindingSink
+from desktop.validation.findings import FindingBudget, Findings, FindingSink
 from desktop.validation.template import Template
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -288,10 +288,12 @@ class RulePack:
         return RuleContext(template=template, code_lists=code_lists, today=today or utc_today(), facts=self.facts)
 
     def validate(self, cols: Columns, ctx: RuleContext, *, progress: Callable[[int, int], object] = _no_progress,
-                 token: CancelCheck | None = None, chunk: int = CHUNK) -> Findings:
+                 token: CancelCheck | None = None, chunk: int = CHUNK, budget: FindingBudget | None = None) -> Findings:
         """Every rule over every row: the row rules ``chunk`` rows at a time (views, not copies),
         reporting ``progress(done, total)`` and checking ``token`` between chunks, then the table
-        rules once over the whole table. The findings do not depend on ``chunk``."""
+        rules once over the whole table. The findings do not depend on ``chunk``. Row rules'
+        findings beyond ``budget`` keep everything but their words (``findings.UNLISTED``); a table
+        rule's (duplicates: two a row at most) always keep theirs."""
         n = cols.n
         parts: list[Findings] = []
         for start in range(0, n, max(chunk, 1)):
@@ -299,7 +301,7 @@ class RulePack:
                 token.raise_if_cancelled()
             stop = min(start + chunk, n)
             whole = start == 0 and stop == n
-            sink = FindingSink(None if whole else np.arange(start, stop))
+            sink = FindingSink(None if whole else np.arange(start, stop), budget)
             part = cols if whole else cols.slice(start, stop)
             for rule in self.rules:
                 rule.check(part, ctx, sink)
@@ -312,7 +314,7 @@ class RulePack:
             trule.check(cols, ctx, table_sink)
         parts.append(table_sink.findings())
         progress(n, n)
-        return Findings.concat(parts)
+        return Findings.concat_consuming(parts)  # a column at a time: millions of findings are not held twice
 
     def revalidate_rows(self, old: Findings, cols: Columns, ctx: RuleContext, positions: np.ndarray) -> Findings:
         """Findings after ``positions`` were edited: their row findings are recomputed, and table

@@ -29,6 +29,36 @@ COLUMNS = ["row", "field", "severity", "code", "message", "register_message", "v
 NO_ROW = -1
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
+#: how many findings keep their own words: the first of each kind (code) on each field, and in all
+#: (a 100,000-row file with every cell wrong has 5 million findings; their words took 3 GB)
+WORDED_PER_RULE_AND_FIELD = 10_000
+WORDED_IN_ALL = 100_000
+#: the message of a finding beyond those caps: its row, field, code, severity and value are exact
+#: (counts, the rows with errors, the grid's colours are complete); its own words are made again
+#: when asked (``ImportSession.findings_with_words``: a row in the window, the error report,
+#: ``check --all-findings``). One shared string, so it costs no memory per finding.
+UNLISTED = "(More findings of this kind than a report lists: open the row to see this one's message.)"
+
+
+class FindingBudget:
+    """Which findings keep their words: the first ``per_key`` of each (code, field), at most ``total``."""
+
+    def __init__(self, per_key: int | None = None, total: int | None = None) -> None:
+        self.per_key = WORDED_PER_RULE_AND_FIELD if per_key is None else per_key
+        self.total = WORDED_IN_ALL if total is None else total
+        self.worded = 0
+        self.unlisted = 0
+        self._used: dict[tuple[str, str | None], int] = {}
+
+    def grant(self, code: str, field: str | None, n: int) -> int:
+        """How many of ``n`` new findings of ``code`` on ``field`` keep their words (the first ones)."""
+        used = self._used.get((code, field), 0)
+        k = max(0, min(n, self.per_key - used, self.total - self.worded))
+        self._used[(code, field)] = used + k
+        self.worded += k
+        self.unlisted += n - k
+        return k
+
 
 class Severity(StrEnum):
     ERROR = "error"  # Register would reject the row: blocks its upload
@@ -81,8 +111,9 @@ class FindingSink:
     revalidation checks local row 0, which is frame row ``positions[0]``).
     """
 
-    def __init__(self, positions: np.ndarray | None = None) -> None:
+    def __init__(self, positions: np.ndarray | None = None, budget: FindingBudget | None = None) -> None:
         self._positions = positions
+        self._budget = budget
         self._parts: list[dict[str, Any]] = []
 
     def add(
@@ -102,13 +133,23 @@ class FindingSink:
             return
         vals = [values[i] for i in idx.tolist()]
         rows = self._positions[idx] if self._positions is not None else idx
+        worded = len(vals) if self._budget is None else self._budget.grant(code, field, len(vals))
+        if worded < len(vals):  # beyond the caps: the same finding without its words (UNLISTED)
+            words = vals[:worded]
+            messages: Any = [*([message(v) for v in words] if callable(message) else [message] * worded),
+                             *[UNLISTED] * (len(vals) - worded)]
+            registers: Any = [*([register(v) for v in words] if callable(register) else [register] * worded),
+                              *[None] * (len(vals) - worded)]
+        else:
+            messages = [message(v) for v in vals] if callable(message) else message
+            registers = [register(v) for v in vals] if callable(register) else register
         self._parts.append({
             "row": np.asarray(rows, dtype=np.int64),
             "field": field,
             "severity": str(severity),
             "code": code,
-            "message": [message(v) for v in vals] if callable(message) else message,
-            "register_message": [register(v) for v in vals] if callable(register) else register,
+            "message": messages,
+            "register_message": registers,
             "value": vals,
         })
 
@@ -169,6 +210,22 @@ class Findings:
         if len(full) == 1:
             return full[0]
         return cls({c: np.concatenate([p._c[c] for p in full]) for c in COLUMNS})
+
+    @classmethod
+    def concat_consuming(cls, parts: list[Findings]) -> Findings:
+        """``concat`` of parts no one else holds (a validation's chunks): each column is joined, then
+        dropped from the parts, so the peak is the result and one column, not twice every column (a
+        check with 5 million findings: 250 MB less). The parts are left empty."""
+        full = [p for p in parts if len(p)]
+        if len(full) <= 1:
+            return full[0] if full else cls.empty()
+        out: dict[str, np.ndarray] = {}
+        for c in reversed(COLUMNS):  # "row" last: len() of a part reads it
+            out[c] = np.concatenate([p._c[c] for p in full])
+            for p in full:
+                p._c[c] = np.empty(0, dtype=p._c[c].dtype)  # not a slice: a view would keep the column alive
+        parts.clear()
+        return cls(out)
 
     # ------------------------------------------------------------------ columns
     def column(self, name: str) -> np.ndarray:
@@ -278,6 +335,25 @@ class Findings:
         """Findings attached to a cell (row and field known)."""
         has_field = np.fromiter((f is not None and f == f for f in self._c["field"].tolist()), bool, len(self))
         return iter(self._select((self._c["row"] != NO_ROW) & has_field))
+
+    def split_unlisted(self) -> tuple[Findings, list[dict[str, Any]]]:
+        """(the findings with their words, how many without per code, field and severity: most first)."""
+        from collections import Counter
+
+        messages = self._c["message"]
+        unlisted = np.asarray(messages == UNLISTED, dtype=bool) if len(messages) else np.zeros(0, dtype=bool)
+        if not unlisted.any():
+            return self, []
+        c = self._c
+        counts: Counter[tuple[Any, Any, Any]] = Counter()
+        where = np.flatnonzero(unlisted)
+        for start in range(0, len(where), 500_000):  # a slice at a time: millions of them cost no copy
+            at = where[start:start + 500_000]
+            counts.update(zip(c["code"][at].tolist(), c["field"][at].tolist(), c["severity"][at].tolist(), strict=True))
+        groups = [{"code": code, "field": _text_or_none(field), "severity": severity, "count": n}
+                  for (code, field, severity), n in counts.items()]
+        groups.sort(key=lambda g: (-g["count"], g["code"], g["field"] or ""))
+        return self._select(~unlisted), groups
 
     def sorted(self) -> Findings:
         """By row (file-level first), then errors, warnings, infos; otherwise in their order."""

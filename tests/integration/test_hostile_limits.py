@@ -10,6 +10,14 @@ what a locked-down PC can spare) and whose time is capped, on files found while 
 * a CSV of 1,000,000 nearly empty rows (52 MB): 9 GB and 85 s, every row full of findings; the
   row cap is now 100,000 and the worst file within it (100,000 such rows) is checked under the cap.
 
+and the tiny files of issue 12 (``tests/data/hostile/``, written by its ``generate.py``): the same
+far cell in lower case, in single quotes, after a tab, across lines, after another attribute, in a
+prefixed sheet, through a character reference; a far dimension; rows and cells without
+references; a sheet stored under an odd name; shared strings claiming 4,000,000,000 entries (96 GB);
+ODS repeat counts in single quotes, through a character reference or spaced; 2,000,000 empty rows
+between two values; a cell asking for a billion spaces. Each must be refused with one line in at
+most 2 s of CPU time and 300 MB of peak memory (``check``'s whole process, start-up included).
+
 Plus the shape guard's own cases (wide rows without cell references, namespace prefixes, real
 LibreOffice files with a million empty repeated rows) and mixed encodings as a property.
 """
@@ -20,6 +28,7 @@ import io
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -113,27 +122,65 @@ def nearly_empty_csv(path: Path, rows: int) -> Path:
     return path
 
 
-def check_in_child(path: Path) -> tuple[int, str, float]:
-    """``check`` in a child process capped at 1.5 GB of address space and two minutes: (exit, stderr, seconds)."""
-    import resource
+@dataclass(frozen=True)
+class Run:
+    code: int
+    err: str
+    seconds: float  # wall clock
+    cpu: float  # user + system time of the child: what it cost, whatever else the machine is doing
+    peak_mb: float  # peak resident memory of the child
+
+
+LAUNCHER = """
+import json, os, resource, signal, subprocess, sys, time
+cap, limit, err_path = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+def capped():
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+with open(err_path, "w") as err:
+    proc = subprocess.Popen(sys.argv[4:], preexec_fn=capped, stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + limit
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.send_signal(signal.SIGKILL)
+        time.sleep(0.02)
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
+                  "peak_mb": usage.ru_maxrss / 1024}))
+"""
+
+
+def run_check(path: Path, out: Path, *, memory_cap: int = MEMORY_CAP) -> Run:
+    """``check`` in a child process capped at ``memory_cap`` bytes of address space and two minutes;
+    its own CPU time and peak memory come from ``wait4`` in a small launcher: Linux carries the
+    peak across fork and exec, so a child forked straight from this test process would report
+    the test process's own memory as its peak."""
+    import json
     import time
 
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
+    report = out / (path.name + ".report.txt")  # in the test's own folder: never /dev/null (issue 12)
+    err_file = out / (path.name + ".stderr.txt")
     started = time.monotonic()
-    report = path.with_name(path.name + ".report.txt")  # in the test's own folder: never /dev/null (issue 12)
     proc = subprocess.run(
-        [sys.executable, "-m", "desktop.cli", "check", str(path), "--today", TODAY.isoformat(), "--out", str(report)],
-        cwd=ROOT, preexec_fn=cap, capture_output=True, text=True, timeout=TIME_CAP, check=False)
-    return proc.returncode, proc.stderr, time.monotonic() - started
+        [sys.executable, "-c", LAUNCHER, str(memory_cap), str(TIME_CAP), str(err_file),
+         sys.executable, "-m", "desktop.cli", "check", str(path), "--today", TODAY.isoformat(), "--out", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=TIME_CAP + 30, check=True)
+    got = json.loads(proc.stdout)
+    return Run(got["code"], err_file.read_text(), time.monotonic() - started, got["cpu"], got["peak_mb"])
+
+
+def check_in_child(path: Path) -> tuple[int, str, float]:
+    """``check`` in a child process capped at 1.5 GB of address space and two minutes: (exit, stderr, seconds)."""
+    run = run_check(path, path.parent)
+    return run.code, run.err, run.seconds
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
 @pytest.mark.parametrize(("make", "says"), [
     (sparse_corners, "1,048,576 rows by 16,384 columns"),
     (many_small_rows, "this app reads at most 100,000 rows"),
-    (ods_repeated_rows, "2,000,005 rows"),
+    (ods_repeated_rows, "2,000,001 rows"),
     (lambda p: nearly_empty_csv(p.with_suffix(".csv"), 1_000_000), "more than 100,000 rows"),
 ], ids=["xlsx-far-corners", "xlsx-1.5M-rows", "ods-repeated-row", "csv-1M-rows"])
 def test_hostile_file_is_refused_in_bounded_time_and_memory(tmp_path, make, says):
@@ -142,6 +189,40 @@ def test_hostile_file_is_refused_in_bounded_time_and_memory(tmp_path, make, says
     assert code == 2, err  # not killed by a signal, not out of memory
     assert err.startswith("register-desktop: ") and says in err and len(err.strip().splitlines()) == 1, err
     assert seconds < 30
+
+
+HOSTILE = sorted((ROOT / "tests" / "data" / "hostile").glob("*.*[sx]"))
+BUDGET_CPU = 2.0
+BUDGET_MB = 300
+
+
+def test_the_hostile_files_are_the_ones_the_generator_writes(tmp_path):
+    """The committed files are what tests/data/hostile/generate.py writes (so each is explained there)."""
+    from tests.data.hostile.generate import HOSTILE as DESCRIBED
+
+    assert sorted(p.name for p in HOSTILE) == sorted(DESCRIBED)
+    for name, (_, make) in DESCRIBED.items():
+        fresh = make(tmp_path / name)
+        assert zipfile.ZipFile(fresh).namelist() == zipfile.ZipFile(ROOT / "tests" / "data" / "hostile" / name).namelist()
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory):
+    """One check of an ordinary workbook first: the first run after a checkout compiles every module
+    it imports (seconds of CPU that are not the file's)."""
+    out = tmp_path_factory.mktemp("warm")
+    run_check(WORKBOOKS / "trainees.xlsx", out)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and wait4 as on Linux")
+@pytest.mark.parametrize("path", HOSTILE, ids=[p.name for p in HOSTILE])
+def test_each_hostile_file_of_issue_12_is_refused_within_2_s_and_300_mb(warm, tmp_path, path):
+    run = run_check(path, tmp_path)
+    assert run.code == 2, run.err  # not killed by a signal, not out of memory, not read
+    lines = run.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"register-desktop: {path.name} "), run.err
+    assert run.cpu <= BUDGET_CPU, f"{run.cpu:.2f} s of CPU"
+    assert run.peak_mb <= BUDGET_MB, f"{run.peak_mb:.0f} MB"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
@@ -195,7 +276,7 @@ def test_namespace_prefixed_sheets_are_measured_too(tmp_path):
                     z.writestr(name, sheet)
             else:
                 z.writestr(name, base.read(name))
-    with pytest.raises(FileReadError, match="200,000 rows"):
+    with pytest.raises(FileReadError, match="at least 150,001 rows"):
         check_sheet_shapes(path, "xlsx")
 
 

@@ -237,3 +237,19 @@ def test_multidata_sets_or_clears_every_role_of_reused_role_data(model):
     rd = QModelRoleData(R.DisplayRole.value)
     proxy.multiData(clean_cell, QModelRoleDataSpan(rd))
     assert rd.data() == "10 — Female"
+
+
+def test_a_cell_beyond_the_findings_caps_shows_its_own_message(make_session, monkeypatch):
+    """Findings beyond the report's caps keep no words of their own; the grid asks for them (issue 12)."""
+    from desktop.validation import findings as findings_module
+    from desktop.validation.findings import UNLISTED
+
+    monkeypatch.setattr(findings_module, "WORDED_PER_RULE_AND_FIELD", 1)
+    rows = [trainee(i, sex=f"Sex {i}") for i in range(4)]
+    session = make_session(rows)
+    frame = session.findings.frame
+    assert (frame["message"] == UNLISTED).any()
+    m = FrameTableModel(session)
+    for r in range(4):
+        tip = m.data(m.index(r, col(m, "sex")), R.ToolTipRole)
+        assert f"'Sex {r}' is not a sex code" in tip and UNLISTED not in tip

@@ -160,3 +160,17 @@ def test_duplicates_use_itt_start_cycle_not_today():
     assert dup_rows(valid_row(), valid_row()) == [0, 1]
     f = check_rows(valid_row(), valid_row(), today=dt.date(2030, 1, 1)).frame
     assert sorted(f.loc[f["code"] == DUP, "row"]) == [0, 1]
+
+
+def test_a_file_with_more_distinct_routes_than_16_bits_still_gets_its_keys():
+    """Issue 12's all-error file: 100,000 rows, every route a different junk value, raised in the
+    duplicate index (16 bits for routes); the key now has room for any file within the row cap."""
+    from desktop.validation.engine import Columns
+    from desktop.validation.packs.v2026_1.duplicates import _group_keys
+
+    n = 70_000
+    cols = Columns({"date_of_birth": np.array(["1990-01-01"] * n, dtype=object),
+                    "last_name": np.array([f"Smith{i}" for i in range(n)], dtype=object),
+                    "training_route": np.array([f"=bad{i}" for i in range(n)], dtype=object)}, n)
+    keys = _group_keys(cols, {})
+    assert len(np.unique(keys)) == n

@@ -208,7 +208,7 @@ def test_the_session_validates_through_the_rule_pack_in_chunks(tmp_path: Path, m
     session = ImportSession.open(write_csv(tmp_path / "t.csv", _rows(3)), today=TODAY, validate=False)
     done: list[tuple[int, int]] = []
     session.validate(lambda d, t: done.append((d, t)))
-    assert calls == [(3, {"progress", "token"})]
+    assert calls == [(3, {"progress", "token", "budget"})]  # budget: the findings caps (issue 12)
     assert done[-1] == (3, 3)
     assert CHUNK >= 1000  # small enough for progress, big enough to spread each rule's fixed cost
 

@@ -40,8 +40,10 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-# bits of the group key: date of birth (a day ordinal, < 2**22) | last name | route
-_LAST_BITS, _ROUTE_BITS = 24, 16
+# bits of the group key: date of birth (a day ordinal, < 2**22) | last name | route. A file has at
+# most 100,000 rows (< 2**17 distinct values of either), and a file of junk can have as many
+# distinct routes as rows (issue 12's all-error file: 16 bits for routes raised on it)
+_LAST_BITS, _ROUTE_BITS = 20, 20
 NOT_COMPARABLE = -1
 
 
@@ -62,7 +64,7 @@ def _group_keys(cols: Columns, state: dict[str, Any]) -> np.ndarray:
     route_codes, route_values = factorize(cols["training_route"])
     last_of = np.fromiter((_code(lasts, v.lower()) for v in last_values.tolist()), np.int64, len(last_values))
     route_of = np.fromiter((_code(routes, v) for v in route_values.tolist()), np.int64, len(route_values))
-    if len(lasts) >= 1 << _LAST_BITS or len(routes) >= 1 << _ROUTE_BITS:  # cannot happen below 16 M rows
+    if len(lasts) >= 1 << _LAST_BITS or len(routes) >= 1 << _ROUTE_BITS:  # cannot happen below a million rows
         raise ValueError("too many distinct last names or routes for the duplicate index")
     born = cols.dates("date_of_birth")
     keys = (born << (_LAST_BITS + _ROUTE_BITS)) | (last_of[last_codes] << _ROUTE_BITS) | route_of[route_codes]
