@@ -333,10 +333,12 @@ def plan_sync(session: ImportSession, client: RegisterClient, journal: Journal, 
               token: CancelToken | None = None, settle: float | None = None, lease: Lease | None = None) -> SyncPlan:
     """Read Register for the file's cycles and sort every valid row (nothing is sent, nothing is written).
 
-    Requests an earlier run left open (a kill, a lost answer) are given time to settle before
-    Register is read (``settle``: the settle margin, default the read timeout), so what the plan reads
-    already shows whatever they did. Without ``lease`` (a comparison only) the plan says whether
-    another window is sending to the environment (``running``).
+    Under the environment's ``lease`` (a sync about to send), requests an earlier run left open (a
+    kill, a lost answer) are given time to settle before Register is read (``settle``: the settle
+    margin, default the read timeout), so what the plan reads already shows whatever they did.
+    Without it (a comparison, a dry run) nothing waits — a reader never hangs; the plan says whether
+    another window is sending to the environment (``running``), and whatever is still open is settled
+    by reading the trainee back before anything is sent (``run_sync``).
     """
     token = token or CancelToken()
     api = TraineeApi(client)
@@ -349,7 +351,7 @@ def plan_sync(session: ImportSession, client: RegisterClient, journal: Journal, 
             client.info()  # Register's clock (for settling) and the account, before anything else
             counter.reads += 1
         ledger = ledger_of(journal, client)
-        opened = [r.sent_at for r in ledger.open_requests() if r.sent_at]
+        opened = [r.sent_at for r in ledger.open_requests() if r.sent_at] if lease is not None else []
         if opened:
             wait_to_settle(client, max(opened), settle_seconds(client, settle))
         read_at = client.server_now()
