@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from desktop.core.journal import Journal
     from desktop.core.ledger import Lease
     from desktop.core.progress import Cancelled, CancelToken
-    from desktop.core.sync import plan_sync, run_sync
+    from desktop.core.sync import plan_sync, remember_plan, run_sync
 
     err = sys.stderr
     session = open_session(args)
@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
                 err.write(f"Note: {plan.running.describe()}; what it sends is not shown here yet.\n")
             describe_plan(plan, session, err, show=args.show)
             if args.dry_run or plan.requests_to_send == 0:
-                if not args.dry_run:
+                if lease is not None:
+                    remember_plan(plan, journal, client, lease)  # trainees found, what Register holds: in the ledger
                     err.write("Register already matches the file: nothing to send.\n")
                 return 1 if (plan.invalid_rows or plan.counts["locked"] or plan.counts["ambiguous"]) else 0
             if not args.yes and not confirm(environment, f"send {plan.requests_to_send} change(s)", err):

@@ -477,6 +477,15 @@ def run_sync(
     return result
 
 
+def remember_plan(plan: SyncPlan, journal: Journal, client: RegisterClient, lease: Lease) -> None:
+    """What a plan learnt from Register, kept in the trainee ledger even when there is nothing to send: each trainee
+    it found that the ledger did not know (``record_found``: no upload will ever post it) and what Register holds of
+    each (``record_held``: an upload then says which fields differ, and only those). ``run_sync`` does the same;
+    needs the environment's lease (writers only)."""
+    sender = _Sender(TraineeApi(client), ledger_of(journal, client), lease, SyncResult(plan=plan), 0.0, None)
+    sender.remember(plan)
+
+
 def _finish(result: SyncResult, session: ImportSession, journal: Journal, client: RegisterClient, started: float,
             write_receipts: bool) -> None:
     """Findings, the receipt and the run's counts: also when the run stopped early."""

@@ -53,6 +53,19 @@ def _client(environment: Environment, token: str | None, config: AppConfig) -> A
     return make_client(environment, token, config)
 
 
+def _remember(plan: Any, journal: Any, client: Any, env: Environment) -> None:
+    """Nothing to send: what the comparison found still goes in the ledger (trainees found in Register, what it
+    holds), when no other window is sending to the environment (a comparison never waits for one)."""
+    from desktop.core.ledger import Lease, UploadRunningError
+    from desktop.core.sync import remember_plan
+
+    try:
+        with Lease(journal, env.origin, label=env.label, what="sync") as lease:
+            remember_plan(plan, journal, client, lease)
+    except UploadRunningError:
+        pass
+
+
 class SyncPanel(QGroupBox):
     """Keep Register in step with the open file: compare, show before → after, send."""
 
@@ -122,7 +135,10 @@ class SyncPanel(QGroupBox):
 
             progress(0, 0)
             with _client(env, token, config) as client, Journal() as journal:
-                return plan_sync(session, client, journal, token=cancel, settle=config.settle_margin)
+                plan = plan_sync(session, client, journal, token=cancel, settle=config.settle_margin)
+                if plan.requests_to_send == 0 and plan.running is None:
+                    _remember(plan, journal, client, env)
+                return plan
 
         self.compare_button.setEnabled(False)
         self.summary.setText(f"Reading {env.label}…")
