@@ -9,7 +9,7 @@ Generates the seeded synthetic CSV first (``benchmarks/generate.py``), then driv
   into reading and choosing the mapping (the load job), building and validating the session (the
   prepare job), and building the model and painting. Target (issue 16) 1.5 s.
 * **edit**: the path the window really takes: ``setData`` on a random cell through the sorted
-  view and the undo stack (``ImportSession.edit_cells`` revalidates the row, the model repaints
+  view and the undo stack (``ImportSession.apply_edits`` revalidates the row, the model repaints
   what changed) until the grid has repainted, then the problems panel's refresh (its timer fires
   after the paint; here it is run at once, so the timer's wait is not counted) and the repaint of
   the panel and the status bar. Target (issue 16) 30 ms at the 95th percentile, the whole of it.

@@ -387,11 +387,11 @@ def main(argv: list[str] | None = None) -> int:
         review(w)
         model = w.model
         urn = model.column_of("training_partner_urn")
-        before = model.summary()["rows_with_errors"]
+        before = model.session.summary()["rows_with_errors"]
         for r in range(model.rowCount()):  # one row Register will refuse: a training partner it does not know
             if model.findings_index.rows[r] < 0 and not model.value(r, urn):
                 model.setData(model.index(r, urn), "123456")
-                if model.summary()["rows_with_errors"] == before:
+                if model.session.summary()["rows_with_errors"] == before:
                     rejected_row = r
                     break
                 w.undo_stack.undo()

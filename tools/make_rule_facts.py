@@ -13,6 +13,7 @@ smaller format under ``desktop/resources/rules/v2026.1/``:
 * ``degrees.json``      UK country codes, silent remaps, graduation-year window (§5.6)
 * ``schools.json``      the special "not applicable" URNs (§3.3, §5.8)
 * ``cycles.json``       academic cycle boundaries and the cycles Register has seeded (§2, §5.10)
+* ``diversity.json``    the disability codes that are answers, not disabilities (§4, §5.9)
 
 Next year's Register version gets its own folder and pack; edit the numbers there, not code.
 
@@ -34,6 +35,7 @@ SEEDED_CYCLES = (2015, 2030)  # "Register seeds cycles from 2015/16 to 2030/31"
 GRADUATION_WINDOW = {"years_back_from_next_year": 60}  # (current year + 1 - 60) .. (current year + 1)
 VETERANS = {"funding_method": "C", "initiative": "veterans_teaching_undergraduate_bursary"}
 DEFAULT_CYCLE_OFFSET_MONTHS = 1  # invalid/blank start date -> cycle of today + 1 month
+NOT_A_DISABILITY = ["95", "98", "99"]  # §4: 95 = no known disability; 98 and 99 = not provided
 
 # SPEC §11.4–§11.5 (prose tables, not in the derived file): withdrawal reasons per trigger and what
 # each needs, the answers to "future interest", and the defer reason's limit. Labels are our own
@@ -153,6 +155,10 @@ def main() -> None:
         "starts": {"month": start_month, "day": start_day},
         "seeded": {"first": SEEDED_CYCLES[0], "last": SEEDED_CYCLES[1]},
         "default_offset_months": DEFAULT_CYCLE_OFFSET_MONTHS,
+    })
+    _write("diversity.json", {
+        "about": "Disability codes that are answers, not disabilities (SPEC §4 disability.yml, §5.9).",
+        "not_a_disability": NOT_A_DISABILITY,
     })
     _write("actions.json", {
         "about": note + " Reasons, triggers and limits from SPEC §11.4–§11.5; labels are this app's wording.",

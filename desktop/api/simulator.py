@@ -55,8 +55,6 @@ from desktop.validation.template import load_template
 logger = logging.getLogger(__name__)
 
 _VERSION = re.compile(r"v[0-9.]+(?:-pre|-rc)?")
-_DISABILITY_RECORDS = frozenset({"51", "53", "54", "55", "56", "57", "58", "59", "96"})
-_NOT_DISABLED = frozenset({"95", "98", "99"})
 _STATUSES = ("course_not_yet_started", "in_training", "deferred", "awarded", "withdrawn")
 
 
@@ -385,7 +383,7 @@ class RegisterSimulator:
                 self.stats.duplicates += 1
                 return _Reply.json(409, {"errors": [{"error": "Conflict", "message": "This trainee is already in Register"}],
                                          "data": [self._public(m) for m in matches]})
-            if _disabled_without_disabilities(row):
+            if _disabled_without_disabilities(row, self._code_lists):
                 self.stats.rejected += 1
                 return _Reply.json(422, {
                     "message": "Validation failed: 1 error prohibited this trainee from being saved",
@@ -529,11 +527,14 @@ def _first_name_key(name: str) -> str:
     return cleaned.split(" ")[0] if cleaned else ""
 
 
-def _disabled_without_disabilities(row: dict[str, str]) -> bool:
-    """SPEC §5.9: known codes only among 95/98/99, and not a single 95, 98 or 99 → record-level 422."""
+def _disabled_without_disabilities(row: dict[str, str], lists: CodeLists) -> bool:
+    """SPEC §5.9: known codes only among the answers that are not disabilities (95, 98, 99), and
+    not a single one of them → record-level 422."""
+    not_a_disability = frozenset(get_pack().facts["diversity"]["not_a_disability"])
+    disabilities = lists["disability"].codes - not_a_disability  # the codes Register keeps records of
     codes = [row.get(f"disability{i}", "") for i in range(1, 10)]
-    known = [c for c in codes if c in _DISABILITY_RECORDS or c in _NOT_DISABLED]
-    if not known or any(c in _DISABILITY_RECORDS for c in known):
+    known = [c for c in codes if c in disabilities or c in not_a_disability]
+    if not known or any(c in disabilities for c in known):
         return False
     return len(known) > 1
 

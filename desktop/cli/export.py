@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     result = export_register_csv(session, args.out, allow_errors=args.allow_errors, error_report=args.errors_out)
     total = session.n_rows
     if not result.written and result.error_report is None:
-        why = ("the file itself has errors" if session.findings.has_file_errors()
+        why = ("the file itself has errors" if session.has_file_errors()
                else f"{result.rows_with_errors} of {total} rows have errors")
         import shlex
 

@@ -31,18 +31,39 @@ def register(sub: Any) -> None:
 
 
 def _check_data() -> str:
+    """Every template version the registry knows: its template, code lists and rule pack load and
+    fit together (each code field has its list, each list names real fields, the pack has rules)."""
+    from desktop.validation.packs import PACKS
+
+    return "; ".join(check_version(version) for version in PACKS)
+
+
+def check_version(version: str) -> str:
     from desktop.validation.codelists import bundled_code_lists
     from desktop.validation.packs import get_pack
     from desktop.validation.template import load_template
 
-    template = load_template()
-    lists = bundled_code_lists()
-    pack = get_pack(template.version)
-    if len(template.fields) != 51:
-        raise RuntimeError(f"the template has {len(template.fields)} fields, expected 51")
-    if len(lists.lists) != 18:
-        raise RuntimeError(f"{len(lists.lists)} code lists, expected 18")
-    return f"template {template.version}, {len(lists.lists)} code lists ({lists.label}), {len(pack.rules)} rules"
+    template = load_template(version)
+    lists = bundled_code_lists(version)
+    pack = get_pack(version)
+    if not template.fields:
+        raise RuntimeError(f"the {version} template has no fields")
+    if template.version != version or lists.version != version or pack.version != version:
+        raise RuntimeError(f"{version}: the template, code lists and rules are of different versions "
+                           f"({template.version}, {lists.version}, {pack.version})")
+    missing = sorted({f.code_list for f in template.fields if f.code_list} - set(lists.lists))
+    if missing:
+        raise RuntimeError(f"{version}: no code list for {', '.join(missing)}")
+    empty = sorted(name for name, code_list in lists.lists.items() if not code_list.entries)
+    if empty:
+        raise RuntimeError(f"{version}: empty code list(s) {', '.join(empty)}")
+    strangers = sorted({f for code_list in lists.lists.values() for f in code_list.fields} - set(template.names))
+    if strangers:
+        raise RuntimeError(f"{version}: code lists name fields the template lacks: {', '.join(strangers)}")
+    if not pack.rules:
+        raise RuntimeError(f"{version}: the rule pack has no rules")
+    return (f"template {version}, {len(template.fields)} fields, {len(lists.lists)} code lists ({lists.label}), "
+            f"{len(pack.rules)} rules")
 
 
 def _check_sample() -> str:

@@ -106,14 +106,13 @@ def export_register_csv(session: ImportSession, path: str | Path, *, allow_error
         raise ExportError("No file name was given for the Register CSV (--out).")
     path = Path(path)
     names = session.template.names
-    findings = session.findings
-    invalid = findings.invalid_row_mask(session.n_rows)
-    file_errors = findings.has_file_errors()
-    bad_rows = int(invalid.sum())
+    invalid = session.invalid_row_mask()
+    file_errors = session.has_file_errors()
+    bad_rows = session.summary()["rows_with_errors"]
     blocked = file_errors or bad_rows > 0
     if blocked and not allow_errors:
         return ExportResult(False, None, 0, bad_rows)
-    positions = np.array([], dtype=np.int64) if file_errors else np.flatnonzero(~invalid)
+    positions = session.valid_positions()
     cols = [session.columns[n] for n in names]
     data = _csv(names, _guarded_rows(cols, names, positions))
     notes: list[str] = []

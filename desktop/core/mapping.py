@@ -64,10 +64,6 @@ METHOD_TITLES = {
 DECIDED = frozenset({"exact", "user", "profile", "confirmed"})
 
 
-def normalise_header(text: str) -> str:
-    return re.sub(r"[\s_\-]+", "_", text.strip().lower()).strip("_")
-
-
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9"}
 

@@ -1,16 +1,27 @@
 """ImportSession: the one object both front ends drive (open, map, validate, edit, export, upload).
 
-It holds the source table, the mapping, the template-shaped columns of text and the findings.
-Findings come from two places: those fixed at load time (damaged cells, extra cells, headers)
-and those of the rule pack, which are recomputed on validation and per edited row.
+It holds the source table, the mapping, the template-shaped columns of text and the findings,
+and it alone changes them, so its promises hold whoever calls it:
+
+- findings come from three places, kept apart: those fixed at load time (headers, damaged
+  cells, extra cells, value-mapping notes), the rule pack's (``validate``, and per edited row),
+  and Register's answers (``set_api_findings``);
+- ``apply_edits`` is the one way a cell changes: it revalidates the edited rows (and whatever
+  rows a table rule says an edit affects) and drops what the edit made obsolete — the load-time
+  notes about an edited cell and Register's earlier answers about an edited row;
+- ``summary`` and ``valid_positions`` are the one count of errors, warnings and ready rows that
+  the grid, the status bar, ``check``, export and the upload all show.
+
+Cells are read through ``columns`` (read-only views of the live arrays) or ``row``/``cell``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from collections.abc import Mapping as AbcMapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -32,7 +43,7 @@ from desktop.core.values import CODE as VALUE_MAPPED
 from desktop.core.values import KINDS, ValueMapper, ValueOptions
 from desktop.validation.codelists import CodeLists
 from desktop.validation.engine import Columns, RuleContext, RulePack
-from desktop.validation.findings import Finding, Findings, FindingSink, Severity, fold_dependents
+from desktop.validation.findings import NO_ROW, Finding, Findings, Severity, fold_dependents
 from desktop.validation.packs import get_pack
 from desktop.validation.template import DEFAULT_VERSION, Template, load_template
 
@@ -41,36 +52,139 @@ if TYPE_CHECKING:
 
     from desktop.core.profile_model import MappingProfile
 
-# rows checked per step: big enough that each rule's fixed cost is spread thin (per-value
-# helpers factorise a field once a chunk), small enough for progress and cancel every ~0.2 s
-CHUNK = 20_000
-
-#: static findings about a cell that an edit of that cell makes obsolete
-CLEARED_ON_EDIT = ("cell.excel_damage", VALUE_MAPPED, "cell.untrimmed")
-
+#: load-time findings about a cell that an edit of that cell makes obsolete
+_CLEARED_ON_EDIT = frozenset({"cell.excel_damage", VALUE_MAPPED, "cell.untrimmed"})
 #: findings that explain every other finding on their cell (one root cause per cell, issue 15)
 ROOT_CAUSES = frozenset({"cell.excel_damage"})
+#: the code family of Register's answers (``set_api_findings``)
+API_PREFIX = "api."
 
-@dataclass
+#: a change to one cell: (frame row, template field, new value)
+Edit = tuple[int, str, str]
+
+
+class Summary(TypedDict):
+    """The one count of a session's state (``check --format json``'s ``summary``)."""
+
+    errors: int
+    warnings: int
+    rows_with_errors: int
+    valid_rows: int  # rows Register would accept: none while the file itself has an error
+
+
+class _Tally:
+    """What the counts derive from, computed once per change of the findings."""
+
+    def __init__(self, findings: Findings, n_rows: int) -> None:
+        rows = findings.rows
+        error = findings.severity_is(Severity.ERROR)
+        self.errors = int(np.count_nonzero(error))
+        self.warnings = int(np.count_nonzero(findings.severity_is(Severity.WARNING)))
+        self.file_errors = bool(np.any(error & (rows == NO_ROW)))
+        self.invalid = np.zeros(n_rows, dtype=bool)
+        hit = rows[error]
+        self.invalid[hit[(hit >= 0) & (hit < n_rows)]] = True
+        self.invalid.flags.writeable = False
+
+
+class ReadOnlyColumns(AbcMapping[str, np.ndarray]):
+    """The session's columns for reading: each a read-only view of the live array (it shows later
+    edits; writing to it raises). Cells change only through ``ImportSession.apply_edits``."""
+
+    def __init__(self, columns: Columns, names: list[str]) -> None:
+        self._columns = columns
+        self._names = names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        view = self._columns[name].view()
+        view.flags.writeable = False
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class ImportSession:
-    raw: RawTable
-    template: Template
-    code_lists: CodeLists
-    pack: RulePack
-    mapping: Mapping
-    columns: Columns
-    today: dt.date | None = None
-    static: Findings = field(default_factory=Findings.empty)
-    rule_findings: Findings = field(default_factory=Findings.empty)
-    value_options: ValueOptions = field(default_factory=ValueOptions.off)  # the value mapping in force
-    profile: MappingProfile | None = None  # the mapping profile used, if any
-    #: also report the file as Register's own upload page reads it (core/register_page.py):
-    #: None = when the file is in Register's template shape
-    as_uploaded: bool | None = None
-    _page: tuple[Any, Findings] | None = field(default=None, repr=False, compare=False)
-    suggester: ColumnSuggester | None = field(default=None, repr=False)  # what unused columns probably hold
-    suggestions: list[ColumnSuggestion] = field(default_factory=list, repr=False)  # for the columns unused now
-    _shown: tuple[Findings, Findings, Findings, Findings] | None = field(default=None, init=False, repr=False)
+    def __init__(self, *, raw: RawTable, template: Template, code_lists: CodeLists, pack: RulePack,
+                 mapping: Mapping, today: dt.date | None = None, value_options: ValueOptions | None = None,
+                 profile: MappingProfile | None = None, as_uploaded: bool | None = None,
+                 suggester: ColumnSuggester | None = None) -> None:
+        self._raw = raw
+        self._template = template
+        self._code_lists = code_lists
+        self._pack = pack
+        self._today = today
+        self._mapping = mapping
+        self._value_options = value_options if value_options is not None else ValueOptions.off()
+        self._profile = profile  # the mapping profile used, if any
+        #: also report the file as Register's own upload page reads it (core/register_page.py):
+        #: None = when the file is in Register's template shape
+        self._as_uploaded = as_uploaded
+        self._page: tuple[Any, Findings] | None = None
+        self._suggester = suggester  # what unused columns probably hold
+        self._suggestions: list[ColumnSuggestion] = []  # for the columns unused now
+        self._columns = Columns({}, raw.n_rows)
+        self._static = Findings.empty()  # load time: headers, damaged and extra cells, value mapping
+        self._rules = Findings.empty()  # the rule pack's
+        self._api = Findings.empty()  # Register's answers
+        self._validated = False
+        self._findings: Findings | None = None  # the three together, built when asked for
+        self._folded = Findings.empty()  # left out of ``_findings``: another finding on their cell explains them
+        self._tally: _Tally | None = None
+
+    # ------------------------------------------------------------------ what the session was made of
+    @property
+    def raw(self) -> RawTable:
+        return self._raw
+
+    @property
+    def template(self) -> Template:
+        return self._template
+
+    @property
+    def code_lists(self) -> CodeLists:
+        return self._code_lists
+
+    @property
+    def pack(self) -> RulePack:
+        return self._pack
+
+    @property
+    def today(self) -> dt.date | None:
+        return self._today
+
+    @property
+    def mapping(self) -> Mapping:
+        """The mapping in force (changed by ``apply_mapping``)."""
+        return self._mapping
+
+    @property
+    def value_options(self) -> ValueOptions:
+        """The value mapping in force (changed by ``apply_mapping`` and ``set_user_value``)."""
+        return self._value_options
+
+    @property
+    def profile(self) -> MappingProfile | None:
+        return self._profile
+
+    @property
+    def as_uploaded(self) -> bool | None:
+        return self._as_uploaded
+
+    @property
+    def suggestions(self) -> list[ColumnSuggestion]:
+        """What the columns the mapping leaves unused probably hold."""
+        return self._suggestions
+
+    @property
+    def columns(self) -> ReadOnlyColumns:
+        """One read-only column per template field (views of the live arrays)."""
+        return ReadOnlyColumns(self._columns, self._template.names)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -127,15 +241,14 @@ class ImportSession:
             draft = MappingDraft.start(raw, template_version=template_version, code_lists=lists, today=today,
                                        profile=profile, profiles=profiles, auto_profile=auto_profile,
                                        map_values=map_values, value_options=value_options)
-            return cls.from_draft(draft, validate=validate)
+            return cls.from_draft(draft, validate=validate, as_uploaded=as_uploaded)
         if value_options is None:
             from desktop.core.draft import default_options
 
             value_options = default_options(mapping, map_values)
         template = load_template(template_version)
         session = cls(raw=raw, template=template, code_lists=lists, pack=get_pack(template_version),
-                      mapping=mapping, columns=Columns({}, raw.n_rows), today=today, value_options=value_options,
-                      as_uploaded=as_uploaded)
+                      mapping=mapping, today=today, value_options=value_options, as_uploaded=as_uploaded)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
@@ -143,27 +256,33 @@ class ImportSession:
     def from_draft(cls, draft: MappingDraft, *, validate: bool = True, as_uploaded: bool | None = None) -> ImportSession:
         """The session for what the Map step (or ``map --set``) decided."""
         session = cls(raw=draft.raw, template=draft.template, code_lists=draft.code_lists,
-                      pack=get_pack(draft.template.version), mapping=draft.mapping,
-                      columns=Columns({}, draft.raw.n_rows), today=draft.today, value_options=draft.options,
-                      profile=draft.profile, suggester=draft.suggester, as_uploaded=as_uploaded)
+                      pack=get_pack(draft.template.version), mapping=draft.mapping, today=draft.today,
+                      value_options=draft.options, profile=draft.profile, suggester=draft.suggester,
+                      as_uploaded=as_uploaded)
         session.apply_mapping(session.mapping, validate=validate)
         return session
 
     def apply_mapping(self, mapping: Mapping, *, validate: bool = True, value_options: ValueOptions | None = None) -> None:
-        """Map the source again (a changed mapping or value map): columns, load-time findings, rules."""
-        self.mapping = mapping
+        """Map the source again (a changed mapping or value map): columns, load-time findings, rules.
+
+        Edits and Register's answers belong to the cells of the mapping they were made on: they go.
+        """
+        self._mapping = mapping
         if value_options is not None:
-            self.value_options = value_options
+            self._value_options = value_options
         columns = apply_mapping(self.raw, mapping, self.template)
-        if self.suggester is None:
-            self.suggester = ColumnSuggester(self.raw, self.template, self.code_lists)
-        self.suggestions = self.suggester.suggest(mapping)
+        if self._suggester is None:
+            self._suggester = ColumnSuggester(self.raw, self.template, self.code_lists)
+        self._suggestions = self._suggester.suggest(mapping)
         value_findings = Findings.empty()
         if self.value_options.any_enabled:
             columns, value_findings = self.value_mapper().apply(columns)
-        self.columns = columns
-        self.static = Findings.concat([self._load_findings(), value_findings])
-        self.rule_findings = Findings.empty()
+        self._columns = columns
+        self._static = Findings.concat([self._load_findings(), value_findings])
+        self._rules = Findings.empty()
+        self._api = Findings.empty()
+        self._validated = False
+        self._changed()
         if validate:
             self.validate()
 
@@ -173,7 +292,7 @@ class ImportSession:
 
     def value_change_groups(self) -> list[dict[str, Any]]:
         """Each distinct value change once: field, before, message and the spreadsheet rows, most cells first."""
-        changed = self.static.where(code=VALUE_MAPPED)
+        changed = self._static.where(code=VALUE_MAPPED)
         if not len(changed):
             return []
         rows = self.source_rows[changed.rows].tolist()
@@ -188,7 +307,7 @@ class ImportSession:
 
     def value_change_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for name in self.static.where(code=VALUE_MAPPED).column("field").tolist():
+        for name in self._static.where(code=VALUE_MAPPED).column("field").tolist():
             counts[name] = counts.get(name, 0) + 1
         return {str(k): counts[k] for k in sorted(counts)}
 
@@ -244,133 +363,144 @@ class ImportSession:
         return self.pack.context(self.template, self.code_lists, self.today)
 
     def validate(self, progress: Progress = no_progress, token: CancelToken | None = None) -> Findings:
-        """Run every rule over every row, chunk by chunk (so the window can show progress and cancel)."""
-        ctx = self.context
-        n = self.columns.n
-        if n <= CHUNK:
-            findings = self.pack.validate(self.columns, ctx)
-        else:
-            # row rules by chunk, table rules once over the whole table
-            sink_parts = []
-            for start in range(0, n, CHUNK):
-                if token is not None:
-                    token.raise_if_cancelled()
-                positions = np.arange(start, min(start + CHUNK, n))
-                sub = self.columns.slice(start, start + CHUNK)  # views, not copies
-                sink = FindingSink(positions)
-                for rule in self.pack.rules:
-                    rule.check(sub, ctx, sink)
-                sink_parts.append(sink.findings())
-                progress(min(start + CHUNK, n), n)
-            tsink = FindingSink()
-            for trule in self.pack.table_rules:
-                trule.check(self.columns, ctx, tsink)
-            sink_parts.append(tsink.findings())
-            findings = Findings.concat(sink_parts)
-        progress(n, n)
-        self.rule_findings = findings
+        """Run every rule over every row (``RulePack.validate``: chunk by chunk, so the window can
+        show progress and cancel); Register's answers stay until an edit or a new mapping."""
+        self._rules = self.pack.validate(self._columns, self.context, progress=progress, token=token)
+        self._validated = True
+        self._changed()
         return self.findings
 
     @property
     def findings(self) -> Findings:
-        """Every finding, one root cause per cell, rows' problems on a field with no column naming the
-        unused column that probably holds it."""
-        return self._present()[0]
+        """Every finding shown: load-time, the rule pack's (one root cause per cell; rows' problems on
+        a field with no column name the unused column that probably holds it) and Register's answers."""
+        if self._findings is None:
+            kept, self._folded = fold_dependents(Findings.concat([self._static, self._rules]), ROOT_CAUSES)
+            hints = hints_from(self._suggestions)
+            if hints and len(kept):
+                kept = _with_hints(kept, hints, self.template)
+            self._findings = Findings.concat([kept, self._api])
+        return self._findings
 
     @property
     def folded_findings(self) -> Findings:
         """Findings left out of ``findings`` because another finding on their cell explains them."""
-        return self._present()[1]
+        self.findings  # noqa: B018 - builds both
+        return self._folded
 
-    def _present(self) -> tuple[Findings, Findings]:
-        shown = self._shown
-        if shown is not None and shown[0] is self.static and shown[1] is self.rule_findings:
-            return shown[2], shown[3]
-        kept, folded = fold_dependents(Findings.concat([self.static, self.rule_findings]), ROOT_CAUSES)
-        hints = hints_from(self.suggestions)
-        if hints and len(kept):
-            kept = _with_hints(kept, hints, self.template)
-        self._shown = (self.static, self.rule_findings, kept, folded)
-        return kept, folded
+    def _changed(self) -> None:
+        """Findings or cells changed: what was derived from them is out of date."""
+        self._findings = None
+        self._tally = None
 
-    def edit_cell(self, row: int, field_name: str, value: str) -> list[Finding]:
-        """Change one cell (trimmed) and revalidate its row; returns the row's findings."""
-        if field_name not in self.template:
-            raise KeyError(field_name)
-        self.columns[field_name][row] = value.strip()
-        self.columns.invalidate()
-        static = self.static
-        drop = (static.rows == row) & (static.column("field") == field_name) & self._cleared_on_edit(static)
-        if drop.any():
-            self.static = static.without(drop)
-        self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, np.array([row]))
-        return list(self.findings.for_rows([row]))
+    # ------------------------------------------------------------------ edits
+    def cell(self, row: int, field_name: str) -> str:
+        return str(self._columns[self._field(field_name)][self._row(row)])
 
-    def edit_cells(self, changes: list[tuple[int, str, str]]) -> np.ndarray:
-        """Change many cells (row, field, value; trimmed) and revalidate their rows in one pass.
+    def apply_edits(self, edits: Iterable[Edit]) -> np.ndarray:
+        """Change cells — (row, field, value), values trimmed — and bring the findings up to date.
 
-        For fill down, replace all and undo of either: one revalidation, not one per cell.
-        Returns the frame rows that were edited.
+        The one way a cell changes (typing, paste, fill down, replace all, undo, edits re-applied
+        after a new mapping or a crash): the edited rows are revalidated together with any row a
+        table rule says the edit affects (an in-file duplicate made or broken); the load-time notes
+        about an edited cell (a value mapped, a damaged number) and Register's earlier answers
+        about an edited row are dropped, since they no longer describe it. Before the first
+        ``validate`` only the cells and those notes change. Returns the edited rows, sorted.
         """
+        changes = [(self._row(row), self._field(name), value.strip()) for row, name, value in edits]
         if not changes:
-            return np.array([], dtype=np.int64)
-        for row, field_name, value in changes:
-            if field_name not in self.template:
-                raise KeyError(field_name)
-            self.columns[field_name][row] = value.strip()
-        self.columns.invalidate()
-        positions = np.unique(np.asarray([c[0] for c in changes], dtype=np.int64))
-        static = self.static
-        if len(static):
-            edited = {(int(r), f) for r, f, _ in changes}
-            drop = np.fromiter(((r, f) in edited for r, f in zip(static.rows.tolist(), static.column("field").tolist(),
-                                                                   strict=True)), bool, len(static))
-            drop &= self._cleared_on_edit(static)
-            if drop.any():
-                self.static = static.without(drop)
-        self.rule_findings = self.pack.revalidate_rows(self.rule_findings, self.columns, self.context, positions)
+            return np.zeros(0, dtype=np.int64)
+        for row, name, value in changes:
+            self._columns[name][row] = value
+        self._columns.invalidate()
+        positions = np.unique(np.fromiter((row for row, _, _ in changes), np.int64, len(changes)))
+        self._static = _without_cells(self._static, {(row, name) for row, name, _ in changes}, positions)
+        if len(self._api):
+            answered = np.isin(self._api.rows, positions)
+            if answered.any():
+                self._api = self._api.without(answered)
+        if self._validated:
+            self._rules = self.pack.revalidate_rows(self._rules, self._columns, self.context, positions)
+        self._changed()
         return positions
-
-    @staticmethod
-    def _cleared_on_edit(static: Findings) -> np.ndarray:
-        codes = static.column("code")
-        return np.fromiter(map(CLEARED_ON_EDIT.__contains__, codes.tolist()), bool, len(codes))
 
     def row_findings(self, row: int) -> list[Finding]:
         return list(self.findings.for_rows([row]))
 
+    def _row(self, row: int) -> int:
+        if not 0 <= row < self.n_rows:
+            raise IndexError(f"row {row} is outside the table (0 to {self.n_rows - 1})")
+        return int(row)
+
+    def _field(self, name: str) -> str:
+        if name not in self.template:
+            raise KeyError(name)
+        return name
+
+    # ------------------------------------------------------------------ Register's answers
+    def set_api_findings(self, findings: Findings) -> None:
+        """Register's answers to the last upload (``api.*`` findings), replacing any earlier ones."""
+        codes = {str(c) for c in findings.column("code").tolist()}
+        wrong = sorted(c for c in codes if not c.startswith(API_PREFIX))
+        if wrong:
+            raise ValueError(f"not Register's answers: {', '.join(wrong)}")
+        self._api = findings
+        self._changed()
+
+    @property
+    def has_api_findings(self) -> bool:
+        """Whether any of Register's answers are shown (none once every row they concern was edited)."""
+        return len(self._api) > 0
+
     # ------------------------------------------------------------------ results
     @property
     def n_rows(self) -> int:
-        return self.columns.n
+        return self._columns.n
 
     @property
     def source_rows(self) -> np.ndarray:
         return self.raw.source_rows
 
-    def invalid_row_mask(self) -> np.ndarray:
-        return self.findings.invalid_row_mask(self.n_rows)
+    def _counts(self) -> _Tally:
+        if self._tally is None:
+            self._tally = _Tally(self.findings, self.n_rows)
+        return self._tally
 
-    def valid_positions(self) -> np.ndarray:
-        if self.findings.has_file_errors():
-            return np.array([], dtype=np.int64)
-        return np.flatnonzero(~self.invalid_row_mask())
+    def invalid_row_mask(self) -> np.ndarray:
+        """True for every row with an error (read-only)."""
+        return self._counts().invalid
+
+    def has_file_errors(self) -> bool:
+        """An error about the file itself (a missing column, say): no row can be sent or exported."""
+        return self._counts().file_errors
+
+    def valid_positions(self, *, ignore_api: bool = False) -> np.ndarray:
+        """Rows Register would accept: no error, and no error about the file itself.
+
+        ``ignore_api`` leaves Register's own earlier answers out (the upload decides with its
+        journal whether a rejected row is sent again).
+        """
+        if ignore_api and self.has_api_findings:
+            own = _Tally(Findings.concat([self._static, self._rules]), self.n_rows)
+            return np.zeros(0, dtype=np.int64) if own.file_errors else np.flatnonzero(~own.invalid)
+        tally = self._counts()
+        return np.zeros(0, dtype=np.int64) if tally.file_errors else np.flatnonzero(~tally.invalid)
+
+    def summary(self) -> Summary:
+        """Errors, warnings, rows with errors and rows ready to send: the one count everyone shows."""
+        tally = self._counts()
+        rows_with_errors = int(np.count_nonzero(tally.invalid))
+        return {"errors": tally.errors, "warnings": tally.warnings, "rows_with_errors": rows_with_errors,
+                "valid_rows": 0 if tally.file_errors else self.n_rows - rows_with_errors}
 
     def row(self, position: int) -> dict[str, str]:
-        return {name: str(self.columns[name][position]) for name in self.template.names}
+        return {name: str(self._columns[name][position]) for name in self.template.names}
 
     def frame(self) -> pd.DataFrame:
         """The template-shaped table (one str column per field), for export."""
         import pandas as pd
 
-        return pd.DataFrame({name: self.columns[name] for name in self.template.names}, dtype=object)
-
-    def summary(self) -> dict[str, int]:
-        f = self.findings
-        rows_with_errors = int(self.invalid_row_mask().sum())
-        valid = len(self.valid_positions())
-        return {"errors": f.error_count, "warnings": f.warning_count,
-                "rows_with_errors": rows_with_errors, "valid_rows": valid}
+        return pd.DataFrame({name: self._columns[name] for name in self.template.names}, dtype=object)
 
     def report(self, *, list_changes: bool = True) -> dict[str, Any]:
         """The ``check --format json`` object (a stable interface: extend, don't change).
@@ -410,6 +540,25 @@ class ImportSession:
             "suggestions": [suggestion_record(s) for s in self.suggestions if s.field is not None],
             "folded_findings": self.folded_findings.sorted().records(self.source_rows, self.pack.csv_wording),
         }
+
+
+def _without_cells(findings: Findings, cells: set[tuple[int, str]], rows: np.ndarray) -> Findings:
+    """``findings`` less the load-time notes about ``cells`` that an edit makes obsolete."""
+    if not len(findings):
+        return findings
+    candidates = np.flatnonzero(np.isin(findings.rows, rows))  # few: the edited rows' findings
+    if not len(candidates):
+        return findings
+    row_of = findings.rows[candidates].tolist()
+    fields = findings.column("field")[candidates].tolist()
+    codes = findings.column("code")[candidates].tolist()
+    drop = [i for i, r, f, c in zip(candidates.tolist(), row_of, fields, codes, strict=True)
+            if c in _CLEARED_ON_EDIT and (r, f) in cells]
+    if not drop:
+        return findings
+    mask = np.zeros(len(findings), dtype=bool)
+    mask[drop] = True
+    return findings.without(mask)
 
 
 def _with_hints(findings: Findings, hints: dict[str, ColumnSuggestion], template: Template) -> Findings:

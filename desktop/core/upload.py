@@ -86,7 +86,7 @@ from desktop.core.ledger import (
 from desktop.core.progress import Cancelled, CancelToken, Progress, no_progress
 from desktop.core.receipt import Reconciliation
 from desktop.core.session import ImportSession
-from desktop.core.upload_answers import api_findings, apply_api_findings
+from desktop.core.upload_answers import api_findings
 from desktop.core.upload_plan import PreparedRow, batch_key, decide, file_sha256, prepare_rows
 from desktop.core.upload_receipts import LOOKUP_MARGIN, reconcile_batch, since_text, write_batch_receipt
 from desktop.validation.findings import Findings
@@ -233,7 +233,7 @@ def upload_valid_rows(
     cannot be reached after retries. Rows Register rejected or already held are results, not errors.
 
     ``on_row`` and ``progress`` are called on the calling thread. The window runs this in a ``Job``
-    with ``apply_findings=False`` and applies ``result.findings`` with ``apply_api_findings`` in its
+    with ``apply_findings=False`` and applies ``result.findings`` with ``ImportSession.set_api_findings`` in its
     slot, on the main thread; it should not let cells be edited while an upload runs.
     """
     run = _Run(session, client, journal, progress=progress, token=token or CancelToken(), pause=pause or PauseSwitch(),
@@ -560,7 +560,7 @@ class _Run:
         result.counts = dict(batch.counts)
         result.findings = api_findings(self.session, items)
         if apply_findings:
-            apply_api_findings(self.session, result.findings)
+            self.session.set_api_findings(result.findings)
         if write_receipts:
             try:
                 result.receipt_path = write_batch_receipt(

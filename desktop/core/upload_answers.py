@@ -7,8 +7,8 @@
 
 ``earlier_answers`` picks the answers of a batch that still describe the rows (a rejected row
 changed since will be sent again, so its old answer no longer applies). The session owns its
-findings: ``apply_api_findings`` and ``drop_api_findings`` go through the session's own API when it
-has one (``set_api_findings``), so the upload never reaches into the session's fields.
+findings: answers go in with ``ImportSession.set_api_findings``, and an edit drops those about its
+row (``ImportSession.apply_edits``), so the upload never reaches into the session's fields.
 """
 
 from __future__ import annotations
@@ -93,35 +93,3 @@ def plan_answers(session: ImportSession, journal: Journal, batch: Batch | None, 
         out.append(Finding(code="api.already_sent", row=d.row.position, field=None, severity=Severity.WARNING,
                            value=d.entry.trainee_id, register_message=None, message=f"{said}."))
     return Findings.concat([*parts, Findings.of(out)])
-
-
-def has_api_findings(session: ImportSession) -> bool:
-    """Does the session show any of Register's answers?"""
-    own = getattr(session, "has_api_findings", None)
-    if isinstance(own, bool):
-        return own
-    codes = session.static.frame["code"]
-    return bool(len(codes)) and bool(codes.astype(str).str.startswith("api.").any())
-
-
-def apply_api_findings(session: ImportSession, findings: Findings) -> None:
-    """Show Register's answers in the session (the grid and reports): replaces earlier ``api.*`` findings."""
-    setter = getattr(session, "set_api_findings", None)
-    if callable(setter):
-        setter(findings)
-        return
-    static = session.static.frame
-    keep = ~static["code"].astype(str).str.startswith("api.")
-    session.static = Findings.concat([Findings(static[keep].reset_index(drop=True)), findings])
-
-
-def drop_api_findings(session: ImportSession, rows: Iterable[int]) -> None:
-    """Forget Register's earlier answers for rows the user has just changed (they no longer apply)."""
-    dropper = getattr(session, "drop_api_findings", None)
-    if callable(dropper):
-        dropper(list(rows))
-        return
-    static = session.static.frame
-    drop = static["code"].astype(str).str.startswith("api.") & static["row"].isin(list(rows))
-    if drop.any():
-        session.static = Findings(static[~drop].reset_index(drop=True))

@@ -34,7 +34,6 @@ from desktop.api.ratelimit import RateLimiter
 from desktop.core.journal import FINAL, IN_FLIGHT, Batch, Item, ItemState, Journal
 from desktop.core.ledger import LeaseInfo, Ledger, LedgerEntry, TraineeIdentity, identity_of, running_upload
 from desktop.core.session import ImportSession
-from desktop.validation.findings import Findings
 
 #: the states in which a row has Register's final answer (never sent again)
 FINAL_STATES = FINAL
@@ -75,11 +74,7 @@ def sendable_positions(session: ImportSession) -> np.ndarray:
     user has changed it, it must be sendable (the journal then reopens it), so those findings do
     not block it here.
     """
-    frame = session.findings.frame
-    own = Findings(frame[~frame["code"].astype(str).str.startswith("api.")].reset_index(drop=True))
-    if own.has_file_errors():
-        return np.array([], dtype=np.int64)
-    return np.flatnonzero(~own.invalid_row_mask(session.n_rows))
+    return session.valid_positions(ignore_api=True)
 
 
 def prepare_rows(session: ImportSession, journal: Journal, positions: Collection[int] | None = None) -> list[PreparedRow]:

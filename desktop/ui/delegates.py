@@ -138,6 +138,10 @@ _ACTIVE = QStyle.StateFlag.State_Active.value
 _FOCUS = QStyle.StateFlag.State_HasFocus.value
 _TEXT_FLAGS = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value | Qt.TextFlag.TextSingleLine.value
 _ELIDE = Qt.TextElideMode.ElideRight
+# looked up once: an enum attribute costs a Python call, and paint() runs for every visible cell
+_ACTIVE_GROUP, _INACTIVE_GROUP = QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive
+_HIGHLIGHT, _HIGHLIGHTED_TEXT, _TEXT = (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText,
+                                        QPalette.ColorRole.Text)
 
 
 class CellDelegate(QStyledItemDelegate):
@@ -156,7 +160,7 @@ class CellDelegate(QStyledItemDelegate):
         self._template = template
         self._code_lists = code_lists
         self.convert = Converter(template, code_lists, today or dt.date.today)
-        self._metrics: dict[str, QFontMetrics] = {}  # font key -> metrics (elision)
+        self._metrics: dict[int, tuple[QFont, QFontMetrics]] = {}  # id of the model's italic font -> metrics
         self._pixmaps: dict[tuple[int, int, int, float], QPixmap] = {}  # (icon, w, h, dpr) -> pixmap
 
     def _pixmap(self, decoration: QIcon, width: int, height: int, ratio: float) -> QPixmap:
@@ -167,11 +171,12 @@ class CellDelegate(QStyledItemDelegate):
         return pm
 
     def _fm(self, font: QFont) -> QFontMetrics:
-        key = font.key()
-        fm = self._metrics.get(key)
-        if fm is None:
-            fm = self._metrics[key] = QFontMetrics(font)
-        return fm
+        """Metrics of a font the model hands out (its one italic font): by identity, as
+        ``QFont.key()`` costs more than the text it measures."""
+        hit = self._metrics.get(id(font))
+        if hit is None or hit[0] is not font:
+            hit = self._metrics[id(font)] = (font, QFontMetrics(font))
+        return hit[1]
 
     @override
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -188,10 +193,10 @@ class CellDelegate(QStyledItemDelegate):
         rect = option.rect
         state = option.state.value
         palette = option.palette
-        group = QPalette.ColorGroup.Active if state & _ACTIVE else QPalette.ColorGroup.Inactive
+        group = _ACTIVE_GROUP if state & _ACTIVE else _INACTIVE_GROUP
         selected = state & _SELECTED
         if selected:
-            painter.fillRect(rect, palette.brush(group, QPalette.ColorRole.Highlight))
+            painter.fillRect(rect, palette.brush(group, _HIGHLIGHT))
         elif brush is not None:
             painter.fillRect(rect, brush)
         x, right = rect.x() + 3, rect.right() - 3
@@ -202,12 +207,15 @@ class CellDelegate(QStyledItemDelegate):
             painter.drawPixmap(QRect(x, rect.y() + (rect.height() - h) // 2, w, h), pm)
             x += w + 4
         if text:
-            use = font if font is not None else option.font
-            painter.setFont(use)
-            painter.setPen(palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+            if font is None:  # the view's own font, whose metrics the option carries
+                painter.setFont(option.font)
+                fm = option.fontMetrics
+            else:
+                painter.setFont(font)
+                fm = self._fm(font)
+            painter.setPen(palette.color(group, _HIGHLIGHTED_TEXT if selected else _TEXT))
             width = right - x + 1
-            painter.drawText(QRect(x, rect.y(), width, rect.height()), _TEXT_FLAGS,
-                             self._fm(use).elidedText(text, _ELIDE, width))
+            painter.drawText(QRect(x, rect.y(), width, rect.height()), _TEXT_FLAGS, fm.elidedText(text, _ELIDE, width))
         if state & _FOCUS:
             focus = QStyleOptionViewItem(option)
             widget = option.widget

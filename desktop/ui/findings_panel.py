@@ -266,7 +266,7 @@ class FindingsPanel(QWidget):
         if model is None:
             self.summary.setText("No file checked yet.")
             return
-        s = model.summary()
+        s = model.session.summary()
         if not s["errors"] and not s["warnings"]:
             self.summary.setText("No problems found: every row is ready to send.")
             return

@@ -6,7 +6,7 @@ Event flow (the window never reaches past the session into pandas):
    mapping; the Map step shows it.
 2. Map: "Continue" starts a ``prepare`` job that builds a fresh session with the mapping and
    value maps, re-applies any earlier edits and validates every row; the Review step shows it.
-3. Review: each edit is one undoable command; ``ImportSession.edit_cells`` revalidates the rows
+3. Review: each edit is one undoable command; ``ImportSession.apply_edits`` revalidates the rows
    at once; the grid, problems, filter and counts follow. Work is autosaved as it changes.
 4. Upload / Export: Register's CSV (clean rows only), the error report, and the upload panel
    (``upload_panel.py``): while an upload runs the grid is read-only; Register's answers come back
@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -171,7 +171,6 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self._browser: ReferenceBrowser | None = None
         self._guide_window: FieldGuideWindow | None = None
-        self._last_export: Path | None = None
         self._window_jobs: set[str] = set()  # kinds whose progress the status bar shows
         self.uploading = False
 
@@ -221,10 +220,6 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
         self._make_status_bar()
 
-        self._autosave_timer = QTimer(self)
-        self._autosave_timer.setSingleShot(True)
-        self._autosave_timer.setInterval(1500)
-        self._autosave_timer.timeout.connect(self.autosave_now)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._changed)
         for signal in (self.undo_stack.canUndoChanged, self.undo_stack.canRedoChanged,
@@ -948,12 +943,10 @@ class MainWindow(QMainWindow):
 
     def _apply_sync_answers(self, findings: Any) -> None:
         """The comparison and Register's answers to a sync, on the rows and cells they concern."""
-        from desktop.core.upload_answers import apply_api_findings
-
         session = self.session
         if session is None or self.model is None or self._sync_panel is None or self._sync_panel.session is not session:
             return
-        apply_api_findings(session, findings)
+        session.set_api_findings(findings)
         self.model.refresh_findings()
         self._update_status()
 
@@ -998,12 +991,10 @@ class MainWindow(QMainWindow):
 
     def _apply_answers(self, findings: Any) -> None:
         """Register's answers (``api.*`` findings) shown on the rows and cells they concern."""
-        from desktop.core.upload_answers import apply_api_findings
-
         session = self.session
         if session is None or self.model is None or self._upload_panel is None or self._upload_panel.session is not session:
             return
-        apply_api_findings(session, findings)
+        session.set_api_findings(findings)
         self.model.refresh_findings()
         self._update_status()
 
@@ -1013,8 +1004,8 @@ class MainWindow(QMainWindow):
         if session is None:
             return None
         s = session.summary()
-        blocked = bool(s["rows_with_errors"]) or session.findings.has_file_errors()
-        if session.findings.has_file_errors():
+        blocked = bool(s["rows_with_errors"]) or session.has_file_errors()
+        if session.has_file_errors():
             MessageDialog.inform(self, "Nothing can be exported yet",
                                  "The file itself has a problem (see Problems, 'This file'); fix the mapping first.",
                                  icon=QMessageBox.Icon.Warning)
@@ -1050,7 +1041,6 @@ class MainWindow(QMainWindow):
             return None
         n = result.rows_written
         self._dirty = False
-        self._last_export = path
         self.undo_stack.setClean()
         self.ui_state.set_last_dir(path.parent)
         self.autosave_now()
@@ -1123,7 +1113,7 @@ class MainWindow(QMainWindow):
             self.status_errors.setText("")
             self.status_warnings.setText("")
         else:
-            s = self.model.summary() if self.model is not None else self.session.summary()
+            s = self.session.summary()
             self.status_rows.setText(f"Rows: {self.session.n_rows:,} ({s['valid_rows']:,} ready)")
             self.status_errors.setText(f"Errors: {s['errors']:,}")
             self.status_warnings.setText(f"Warnings: {s['warnings']:,}")
@@ -1141,9 +1131,6 @@ class MainWindow(QMainWindow):
         return self._dirty
 
     # ------------------------------------------------------------------ autosave and recovery
-    def _schedule_autosave(self) -> None:
-        self._autosave_timer.start()
-
     def snapshot(self) -> autosave.Snapshot | None:
         if self.current_file is None or self.loaded is None:
             return None
@@ -1157,7 +1144,6 @@ class MainWindow(QMainWindow):
                                  options=options, edits=edits, history=steps, history_index=index)
 
     def autosave_now(self) -> Path | None:
-        self._autosave_timer.stop()
         snap = self.snapshot()
         if snap is None or not self._dirty:
             return None
@@ -1228,7 +1214,6 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
         if self._upload_panel is not None:
             self._upload_panel.stop_practice()
-        self._autosave_timer.stop()
         autosave.clear(self.autosave_file)
         self.ui_state.set_blob("window/geometry", self.saveGeometry())
         self.ui_state.sync()

@@ -1,7 +1,7 @@
 """The review grid's model: a thin ``QAbstractTableModel`` over the ``ImportSession``.
 
 ``data()`` only indexes (HOUSE_STYLE §6): the cells are the session's own numpy object arrays
-(one per template field, edited in place by ``ImportSession.edit_cells``), and the findings are
+(one per template field, read-only views that ``ImportSession.apply_edits`` updates), and the findings are
 turned once per validation or edit into a severity matrix plus row-sorted arrays, so a tooltip
 is a binary search, not a pandas query. Edits go to the session through ``apply_changes``, which
 undo commands call; ``setData`` routes through the undo stack when one is attached.
@@ -98,20 +98,11 @@ class FindingsIndex:
         self.fields = np.array([*names, None], dtype=object)[cols]  # field name, or None (-1 picks the last)
         self.field_names = np.array([*names, ""], dtype=str)[cols]
         self.frame_rows = rows
-        self.has_file_errors = bool(np.any((rows < 0) & (ranks >= ERROR)))
         self.severities = findings.column("severity")
         self.file_level = np.flatnonzero(rows < 0)
 
     def __len__(self) -> int:
         return len(self.codes)
-
-    def summary(self) -> dict[str, int]:
-        """``ImportSession.summary()`` from these arrays (no pandas pass on every edit)."""
-        rows_with_errors = int(np.count_nonzero(self.rows >= ERROR))
-        return {"errors": int(np.count_nonzero(self.ranks_array == ERROR)),
-                "warnings": int(np.count_nonzero(self.ranks_array == WARNING)),
-                "rows_with_errors": rows_with_errors,
-                "valid_rows": 0 if self.has_file_errors else self.n_rows - rows_with_errors}
 
     def changed_rows(self, other: FindingsIndex) -> np.ndarray:
         """Rows to repaint after ``other`` replaced these findings: their worst severity or their
@@ -180,7 +171,7 @@ class FrameTableModel(QAbstractTableModel):
         self._fields = list(template.names)
         self._col = {name: i for i, name in enumerate(self._fields)}
         self._labels = [template.field(f).label for f in self._fields]
-        self._cells = [session.columns[f] for f in self._fields]  # live arrays, edited by the session
+        self._cells = [session.columns[f] for f in self._fields]  # live read-only views: the session edits
         self._source_rows = session.source_rows
         self._row_labels = [str(int(r)) for r in self._source_rows]
         self._code_display: list[dict[str, str] | None] = []
@@ -189,7 +180,6 @@ class FrameTableModel(QAbstractTableModel):
             self._code_display.append(
                 {e.code: f"{e.code} — {e.label}" for e in code_list.entries} if code_list else None)
         self._index = FindingsIndex(session, self._col)
-        self._has_api_findings = _has_api(session)
 
     @property
     def session(self) -> ImportSession:
@@ -202,10 +192,6 @@ class FrameTableModel(QAbstractTableModel):
     @property
     def findings_index(self) -> FindingsIndex:
         return self._index
-
-    def summary(self) -> dict[str, int]:
-        """Errors, warnings, rows with errors and rows ready: the session's summary, kept by the grid."""
-        return self._index.summary()
 
     def column_of(self, field_name: str) -> int:
         return self._col[field_name]
@@ -235,7 +221,6 @@ class FrameTableModel(QAbstractTableModel):
 
     def refresh_findings(self) -> None:
         """The session's findings changed for every row (a new validation, Register's answers): repaint, keep edits."""
-        self._has_api_findings = _has_api(self._session)
         old = self._index
         self._index = FindingsIndex(self._session, self._col)
         self._emit_rows(old.changed_rows(self._index))
@@ -300,12 +285,7 @@ class FrameTableModel(QAbstractTableModel):
             return np.zeros(0, np.int64)
         for r, c, _ in changes:
             self._original.setdefault((r, c), self.value(r, c))
-        rows = self._session.edit_cells([(r, self._fields[c], v) for r, c, v in changes])
-        if self._has_api_findings:  # Register's earlier answer no longer describes an edited row
-            from desktop.core.upload_answers import drop_api_findings
-
-            drop_api_findings(self._session, rows.tolist())
-            self._has_api_findings = _has_api(self._session)
+        rows = self._session.apply_edits([(r, self._fields[c], v) for r, c, v in changes])
         self.generation += 1
         old = self._index
         self._index = FindingsIndex(self._session, self._col)
@@ -509,8 +489,3 @@ class FrameTableModel(QAbstractTableModel):
         text = ", ".join(parts) if parts else "notes only"
         return text + ("" if not whole_row else ": " + " ".join(whole_row))
 
-
-def _has_api(session: ImportSession) -> bool:
-    """Whether the session holds any of Register's answers (``api.*`` findings); cheap when it holds none."""
-    codes = session.static.column("code")
-    return bool(len(codes)) and "\x00api." in "\x00" + "\x00".join(map(str, codes.tolist()))

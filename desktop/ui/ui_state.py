@@ -33,9 +33,6 @@ class UiState:
         self._s.setValue("recent/files", [str(p) for p in items])
         return items
 
-    def remove_recent(self, path: Path) -> None:
-        self._s.setValue("recent/files", [str(p) for p in self.recent_files() if p != path])
-
     def last_dir(self) -> str:
         return str(self._s.value("recent/dir", "") or "")
 

@@ -54,7 +54,7 @@ from desktop.core.receipt import Reconciliation
 from desktop.core.secrets import CredentialStore, TokenSource, default_store
 from desktop.core.session import ImportSession
 from desktop.core.upload import PauseSwitch, RowResult, UploadResult, upload_valid_rows
-from desktop.core.upload_answers import has_api_findings, plan_answers
+from desktop.core.upload_answers import plan_answers
 from desktop.core.upload_plan import (
     TimeLeft,
     UploadPlan,
@@ -495,7 +495,7 @@ class UploadPanel(QWidget):
         if session is None:
             self.plan_label.setText("Open a file and check it first.")
             return None
-        if session.findings.has_file_errors():
+        if session.has_file_errors():
             self.plan_label.setText("<b>The file itself has a problem</b> (see Problems, 'This file'): nothing can be "
                                     "sent until it is fixed.")
             return None
@@ -562,7 +562,7 @@ class UploadPanel(QWidget):
         self.again_button.setVisible(bool(plan.already_sent or again))
         self.again_button.setEnabled(plan.running is None)
         self.receipt_button.setEnabled(info.batch is not None)
-        if len(info.findings) or (self.session is not None and has_api_findings(self.session)):
+        if len(info.findings) or (self.session is not None and self.session.has_api_findings):
             self.answers_ready.emit(info.findings)
 
     def _plan_failed(self, exc: object) -> None:
@@ -847,3 +847,5 @@ class UploadPanel(QWidget):
         if self._sim is not None:
             self._sim.stop()
             self._sim = None
+
+

@@ -14,27 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from desktop.core.draft import MappingDraft
 from desktop.core.export import ExportResult, export_register_csv
 from desktop.core.loading import RawTable, read_table
 from desktop.core.mapping import Mapping
 from desktop.core.profiles import MappingProfile
 from desktop.core.progress import CancelToken, Progress
-from desktop.core.reference import current_code_lists, reference_cache_path
-from desktop.core.session import CLEARED_ON_EDIT, ImportSession
+from desktop.core.reference import current_code_lists
+from desktop.core.session import ImportSession
 from desktop.core.values import ValueOptions
 from desktop.validation.codelists import CodeLists
-from desktop.validation.findings import Findings
 
 __all__ = ["ExportResult", "Loaded", "Prepared", "export_register_csv", "load", "prepare", "reference_lists",
            "sample_values"]
-
-
-def reference_cache_file(version: str) -> Path:
-    """Where refreshed lists are cached (the core decides: ``desktop.core.reference``)."""
-    return reference_cache_path(version)
 
 
 def reference_lists(version: str) -> CodeLists:
@@ -105,21 +97,13 @@ def prepare(raw: RawTable, mapping: Mapping, options: ValueOptions, edits: dict[
         session = ImportSession.from_raw(raw, mapping=mapping, value_options=options, today=today, validate=False,
                                          code_lists=code_lists)
         originals: dict[tuple[int, str], str] = {}
-        lost = 0
+        kept = []
         for (row, name), value in edits.items():
-            if name not in session.template or not 0 <= row < session.n_rows:
-                lost += 1
-                continue
-            column = session.columns[name]
-            originals[(row, name)] = str(column[row])
-            column[row] = value
-        session.columns.invalidate()
-        if originals:  # an edited cell's load-time notes ("'Female' → '10'") no longer describe it
-            static = session.static.frame
-            edited = set(originals)
-            drop = [(int(r), f) in edited and c in CLEARED_ON_EDIT
-                    for r, f, c in zip(static["row"], static["field"], static["code"], strict=True)]
-            session.static = Findings(static[~np.asarray(drop, dtype=bool)].reset_index(drop=True)) if any(drop) else session.static
+            if name in session.template and 0 <= row < session.n_rows:
+                originals[(row, name)] = session.cell(row, name)
+                kept.append((row, name, value))
+        session.apply_edits(kept)  # before validation: the cells, less the notes they made obsolete
+        lost = len(edits) - len(kept)
         token.raise_if_cancelled()
         session.validate(progress, token)
         return Prepared(session=session, originals=originals, lost_edits=lost)

@@ -2,8 +2,12 @@
 
 Rules see a ``Columns`` object (one numpy object array of ``str`` per template field, blanks as
 ``""``) and write to a ``FindingSink``; they never raise for data problems. Row rules depend
-only on their own row, so one row can be revalidated alone; table rules (in-file duplicates)
-see every row and say which rows they recomputed.
+only on their own row, so one row can be revalidated alone and a table checked chunk by chunk;
+table rules (in-file duplicates) see every row and say which rows they recomputed.
+
+``RulePack.validate`` is the one way a whole table is checked, whatever its size: row rules
+chunk by chunk (progress and cancel between chunks), then the table rules once over every row.
+``RulePack.revalidate_rows`` is the one way edited rows are rechecked.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from desktop.validation.findings import Findings, FindingSink
 from desktop.validation.template import Template
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# rows checked per step of ``RulePack.validate``: big enough that each rule's fixed cost is spread
+# thin (per-value helpers factorise a field once a chunk), small enough for progress and cancel
+# every ~0.2 s
+CHUNK = 20_000
 
 # per-distinct-value evaluation pays off from this many rows, when a sample of the first
 # _DISTINCT_SAMPLE values holds at most a quarter of distinct ones
@@ -227,6 +236,16 @@ class RuleContext:
     facts: Mapping[str, Any] = field(default_factory=dict)  # the pack's data (funding tables, ...)
 
 
+class CancelCheck(Protocol):
+    """What validation needs of a cancel token (``desktop.core.progress.CancelToken`` is one)."""
+
+    def raise_if_cancelled(self) -> None: ...
+
+
+def _no_progress(done: int, total: int, /) -> None:
+    """Reports nowhere."""
+
+
 class Rule(Protocol):
     """A row rule: its findings for a row depend only on that row."""
 
@@ -268,14 +287,32 @@ class RulePack:
     def context(self, template: Template, code_lists: CodeLists, today: dt.date | None = None) -> RuleContext:
         return RuleContext(template=template, code_lists=code_lists, today=today or utc_today(), facts=self.facts)
 
-    def validate(self, cols: Columns, ctx: RuleContext) -> Findings:
-        """Every rule over every row."""
-        sink = FindingSink()
-        for rule in self.rules:
-            rule.check(cols, ctx, sink)
+    def validate(self, cols: Columns, ctx: RuleContext, *, progress: Callable[[int, int], object] = _no_progress,
+                 token: CancelCheck | None = None, chunk: int = CHUNK) -> Findings:
+        """Every rule over every row: the row rules ``chunk`` rows at a time (views, not copies),
+        reporting ``progress(done, total)`` and checking ``token`` between chunks, then the table
+        rules once over the whole table. The findings do not depend on ``chunk``."""
+        n = cols.n
+        parts: list[Findings] = []
+        for start in range(0, n, max(chunk, 1)):
+            if token is not None:
+                token.raise_if_cancelled()
+            stop = min(start + chunk, n)
+            whole = start == 0 and stop == n
+            sink = FindingSink(None if whole else np.arange(start, stop))
+            part = cols if whole else cols.slice(start, stop)
+            for rule in self.rules:
+                rule.check(part, ctx, sink)
+            parts.append(sink.findings())
+            progress(stop, n)
+        if token is not None:
+            token.raise_if_cancelled()
+        table_sink = FindingSink()
         for trule in self.table_rules:
-            trule.check(cols, ctx, sink)
-        return sink.findings()
+            trule.check(cols, ctx, table_sink)
+        parts.append(table_sink.findings())
+        progress(n, n)
+        return Findings.concat(parts)
 
     def revalidate_rows(self, old: Findings, cols: Columns, ctx: RuleContext, positions: np.ndarray) -> Findings:
         """Findings after ``positions`` were edited: their row findings are recomputed, and table

@@ -38,7 +38,8 @@ def test_token_set_without_a_keychain_says_it_was_not_saved(monkeypatch, capsys)
 
 def test_the_plan_never_says_about_0_s():
     """Under a minute of rate-limit waiting is said so (Register's answer time comes on top)."""
-    plan = argparse.Namespace(resuming=False, estimated_seconds=0.0, to_send=40,
+    plan = argparse.Namespace(resuming=False, estimated_seconds=0.0, to_send=40, running=None, batch_id=None,
+                              already_sent=0, already_done=0, decisions=[], differing=0, to_check=0,
                               environment=argparse.Namespace(label="Practice", base_url="http://127.0.0.1:1"))
     out = io.StringIO()
     upload_cmd._describe_plan(plan, 100, 60, out)

@@ -295,7 +295,7 @@ def test_editing_a_mapped_cell_drops_its_change_note():
     f = session.findings.frame
     before = len(f[(f["row"] == 0) & (f["field"] == "sex") & (f["code"] == "cell.value_mapped")])
     assert before == 1
-    session.edit_cell(0, "sex", "11")
+    session.apply_edits([(0, "sex", "11")])
     f = session.findings.frame
     assert len(f[(f["row"] == 0) & (f["field"] == "sex") & (f["code"] == "cell.value_mapped")]) == 0
 

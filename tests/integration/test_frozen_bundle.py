@@ -62,8 +62,8 @@ def test_bundle_checks_a_file_like_the_source_does(bundle: Path, tmp_path: Path,
     capsys.readouterr()
     code = main(args)
     source = json.loads(capsys.readouterr().out)
-    frozen = json.loads(proc.stdout)
     assert (proc.returncode, code) == (1, 1), proc.stderr
+    frozen = json.loads(proc.stdout)
     assert frozen["rows"] == source["rows"] == 60
     assert frozen["summary"] == source["summary"]
     assert frozen["summary"]["errors"] > 0

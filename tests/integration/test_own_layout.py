@@ -27,7 +27,7 @@ def read_csv(path: Path) -> list[list[str]]:
 def test_csv_copy_keeps_the_users_layout_and_holds_the_corrections(tmp_path):
     session = sits()
     original = read_csv(DATA / "sits-labels.csv")
-    session.edit_cells([(0, "first_names", "Noémie-Anne"), (3, "sex", "11")])
+    session.apply_edits([(0, "first_names", "Noémie-Anne"), (3, "sex", "11")])
     result = save_own_layout(session, tmp_path / "copy.csv")
     copy = read_csv(result.path)
     assert copy[0] == original[0]  # their headers, their order
@@ -43,7 +43,7 @@ def test_csv_copy_keeps_the_users_layout_and_holds_the_corrections(tmp_path):
 
 def test_register_values_and_a_problems_column(tmp_path):
     session = sits()
-    session.edit_cells([(1, "email", "not an address")])
+    session.apply_edits([(1, "email", "not an address")])
     result = save_own_layout(session, tmp_path / "copy.csv", values="register", problems_column=True)
     copy = read_csv(result.path)
     header = copy[0]
@@ -59,7 +59,7 @@ def test_xlsx_copy_stores_every_cell_as_text(tmp_path):
     from openpyxl import load_workbook
 
     session = ImportSession.open(DATA / "student-records.xlsx", today=TODAY, auto_profile=False)
-    session.edit_cells([(0, "hesa_id", "0310261553101")])
+    session.apply_edits([(0, "hesa_id", "0310261553101")])
     result = save_own_layout(session, tmp_path / "copy.xlsx", problems_column=True)
     ws = load_workbook(result.path).active
     rows = list(ws.iter_rows(values_only=True))
@@ -84,6 +84,6 @@ def test_the_copy_never_replaces_the_file_opened(tmp_path):
 
 def test_a_formula_in_a_cell_stays_text_in_the_csv(tmp_path):
     session = sits()
-    session.edit_cells([(0, "last_name", "=HYPERLINK(\"x\")")])
+    session.apply_edits([(0, "last_name", "=HYPERLINK(\"x\")")])
     copy = read_csv(save_own_layout(session, tmp_path / "c.csv").path)
     assert copy[1][copy[0].index("Surname")].startswith("'=")

@@ -20,7 +20,6 @@ from desktop.api.ratelimit import RateLimiter
 from desktop.api.simulator import Faults, RegisterSimulator
 from desktop.cli import main
 from desktop.core import upload as upload_mod
-from desktop.core import upload_answers
 from desktop.core.connect import practice_state_file
 from desktop.core.journal import Journal
 from desktop.core.progress import Cancelled, CancelToken
@@ -392,7 +391,7 @@ def test_edited_session_state_carries_into_the_journal(tmp_path, sim):
     with Journal() as journal:
         with client_for(sim, token="practice_wrong") as client, pytest.raises(AuthenticationError):
             upload_valid_rows(session, client, journal)
-        session.edit_cell(0, "email", "new.address@example.com")
+        session.apply_edits([(0, "email", "new.address@example.com")])
         with client_for(sim) as client:
             upload_valid_rows(session, client, journal)
     assert {t["email"] for t in sim.trainees()} == {"new.address@example.com", "trainee1@example.com"}
@@ -407,7 +406,7 @@ def test_a_rejected_row_fixed_in_the_session_is_sent_again(tmp_path, sim):
             first = upload_valid_rows(session, client, journal)
         assert (first.created, first.rejected) == (2, 2)
         assert 1 not in set(session.valid_positions())  # shown as an error in the grid
-        session.edit_cell(1, "employing_school_urn", "900030")
+        session.apply_edits([(1, "employing_school_urn", "900030")])
         plan = plan_upload(session, journal, client.environment)
         assert (plan.to_send, plan.already_done) == (1, 3)
         posts = sim.stats.created + sim.stats.rejected
@@ -427,10 +426,14 @@ def test_the_window_applies_findings_itself_and_clears_them_on_edit(tmp_path, si
     with Journal() as journal, client_for(sim) as client:
         result = upload_valid_rows(session, client, journal, apply_findings=False)
     assert len(session.findings) == before and len(result.findings) == 1
-    upload_answers.apply_api_findings(session, result.findings)
+    session.set_api_findings(result.findings)
+    assert session.has_api_findings
     assert list(session.findings.frame["code"]).count("api.rejected") == 1
-    upload_answers.drop_api_findings(session, [0])
+    assert session.summary()["valid_rows"] == 1  # the rejected row is not ready
+    session.apply_edits([(0, "employing_school_urn", "900030")])
     assert "api.rejected" not in set(session.findings.frame["code"])
+    assert not session.has_api_findings
+    assert session.summary()["valid_rows"] == 2
 
 
 def test_upload_maps_a_provider_export_like_check_does(tmp_path, sim, monkeypatch, capsys):

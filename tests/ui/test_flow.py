@@ -123,3 +123,22 @@ def test_a_file_that_cannot_be_read_is_explained(qtbot, window, tmp_path, monkey
         window.open_file(bad)
     assert shown and "empty" in shown[0][1]
     assert window.step == OPEN and window.session is None
+
+
+def test_a_file_error_means_no_row_is_ready_anywhere_in_the_window(qtbot, window, tmp_path, monkeypatch):
+    """A column given twice is an error about the file: the status bar, the Export step and the
+    export itself all say no row is ready, although every row is fine on its own."""
+    from tests.helpers import TEMPLATE, valid_row, write_csv
+
+    rows = [valid_row(provider_trainee_id=f"26/27-{i}", last_name=f"Jones{'ABC'[i]}") for i in range(3)]
+    path = write_csv(tmp_path / "twice.csv", rows, headers=[*TEMPLATE.names, "EMAIL"])
+    open_and_review(qtbot, window, path)
+    s = window.session.summary()
+    assert (s["rows_with_errors"], s["valid_rows"]) == (0, 0)
+    assert window.status_rows.text() == "Rows: 3 (0 ready)"
+    window.go_to(EXPORT)
+    assert "0 of 3 rows are ready" in window.export_page.summary.text()
+    shown: list[str] = []
+    monkeypatch.setattr(MessageDialog, "inform", classmethod(lambda cls, parent, title, text, **k: shown.append(title)))
+    assert window.export_csv() is None
+    assert shown == ["Nothing can be exported yet"]

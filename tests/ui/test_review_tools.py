@@ -249,7 +249,7 @@ def test_the_description_never_carries_over_to_the_next_file(qtbot, window, make
 def test_one_damaged_cell_is_one_problem_in_the_panel_and_the_counts(qtbot, window, make_file):
     """A HESA ID written 2.61149E+16 shows one error (the damage), not three; the others are folded under it."""
     page, model = review(qtbot, window, make_file, [trainee(0, hesa_id="2.61149E+16"), trainee(1)])
-    assert model.summary()["errors"] == 1 and model.summary()["warnings"] == 0
+    assert model.session.summary()["errors"] == 1 and model.session.summary()["warnings"] == 0
     assert [(g.code, len(g.members)) for g in page.findings.model.groups if g.rank >= 1] == [("cell.excel_damage", 1)]
     assert page.findings.summary.text().startswith("1 error in 1 row, 0 warnings.")
     tip = model.data(model.index(0, model.column_of("hesa_id")), Qt.ItemDataRole.ToolTipRole)

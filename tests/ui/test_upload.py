@@ -138,13 +138,13 @@ def test_a_row_register_rejects_is_shown_in_the_grid_and_sent_again_once_fixed(q
     findings = model.index(1, col).data(model.FindingsRole) if hasattr(model, "FindingsRole") else None
     tip = model.index(1, col).data(Qt.ItemDataRole.ToolTipRole)
     assert "Register rejected this row" in tip and "123456" in tip, (findings, tip)
-    assert model.summary()["rows_with_errors"] == 1
+    assert model.session.summary()["rows_with_errors"] == 1
     assert "Errors: 1" in w.status_errors.text()
 
     model.setData(model.index(1, col), "")  # the fix: no training partner
     codes = set(w.session.findings.frame["code"])
     assert not any(c.startswith("api.") for c in codes), codes
-    assert model.summary()["errors"] == 0
+    assert model.session.summary()["errors"] == 0
 
     w.go_to(EXPORT)
     qtbot.waitUntil(lambda: not w.jobs.busy and panel.plan_info is not None and panel.plan_info.plan.to_send == 1,

@@ -50,7 +50,7 @@ def test_send_to_register_creates_then_shows_and_sends_a_change(qtbot, window, t
     sim = w.upload_panel._sim
     assert len(sim.trainees()) == 3
 
-    w.session.edit_cell(1, "email", "new.address@example.com")
+    w.session.apply_edits([(1, "email", "new.address@example.com")])
     sync.compare()
     wait_idle(qtbot, w)
     assert sync.plan.counts == {"new": 0, "changed": 1, "unchanged": 2, "locked": 0, "ambiguous": 0,

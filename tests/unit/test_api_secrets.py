@@ -13,7 +13,8 @@ TOKEN = "sandbox_" + "9c" * 32
 def test_set_get_delete_in_the_keychain():
     ring = keyring.get_keyring()  # the test's in-memory keychain (conftest)
     store = CredentialStore()
-    assert store.get("sandbox") == (None, store.get("sandbox")[1])
+    token, source = store.get("sandbox")
+    assert (token, source.kind) == (None, "none")
     assert store.set("sandbox", f"  {TOKEN}\n").kind == "keychain"
     assert ring.store[(SERVICE, "sandbox")] == TOKEN
     token, source = store.get("sandbox")
@@ -57,8 +58,11 @@ def test_environment_variable_wins_for_unattended_use(monkeypatch):
     store = CredentialStore()
     store.set("sandbox", TOKEN)
     monkeypatch.setenv(ENV_VAR, "sandbox_fromenv")
-    assert store.get("sandbox") == ("sandbox_fromenv", store.get("sandbox")[1])
-    assert store.get("sandbox")[1].kind == "environment"
+    token, source = store.get("sandbox")
+    assert (token, source.kind) == ("sandbox_fromenv", "environment")
+    assert keyring.get_keyring().get_password(SERVICE, "sandbox") == TOKEN  # the keychain keeps its own
+    monkeypatch.delenv(ENV_VAR)
+    assert store.get("sandbox")[0] == TOKEN
 
 
 def test_empty_token_is_refused():

@@ -111,7 +111,7 @@ class ExportPage(QWidget):
         parts = [f"<p><b>{s['valid_rows']:,} of {total:,} rows are ready to send.</b>"]
         if s["rows_with_errors"]:
             parts.append(f" {s['rows_with_errors']:,} row(s) still have errors and will be left out until fixed.")
-        if session.findings.has_file_errors():
+        if session.has_file_errors():
             parts.append(" <b>The file itself has a problem</b> (see Problems, 'This file'): nothing can be sent until it is fixed.")
         if s["warnings"]:
             parts.append(f" {s['warnings']:,} warning(s) do not stop a row, but check them.")

@@ -30,15 +30,6 @@ def route_known(cols: Columns, facts: PackFacts) -> np.ndarray:
     return cols.per_value("training_route", f"route.known.{id(facts)}", lambda v: v in facts.routes, bool)
 
 
-def ordinal_year(ordinals: np.ndarray) -> np.ndarray:
-    """Calendar year of day ordinals (0 stays 0), through the few distinct dates of a table."""
-    if len(ordinals) == 0:
-        return np.zeros(0, dtype=np.int64)
-    uniq, inverse = np.unique(ordinals, return_inverse=True)
-    years = np.fromiter((dt.date.fromordinal(int(o)).year if o > 0 else 0 for o in uniq), np.int64, len(uniq))
-    return years[inverse.reshape(-1)]
-
-
 def _cycles_of(ordinals: np.ndarray, facts: PackFacts) -> np.ndarray:
     uniq, inverse = np.unique(ordinals, return_inverse=True)
     cyc = np.fromiter((facts.cycle_of(dt.date.fromordinal(int(o))) if o > 0 else NO_CYCLE for o in uniq),
@@ -61,11 +52,6 @@ def academic_cycle(cols: Columns, ctx: RuleContext, facts: PackFacts) -> np.ndar
         return out
 
     return cols.derived(("academic_cycle", ctx.today, facts), compute)
-
-
-def itt_start_cycle(cols: Columns, facts: PackFacts) -> np.ndarray:
-    """Cycle of ``itt_start_date`` alone (the duplicate rule's period, SPEC §5.12); NO_CYCLE if invalid."""
-    return cols.derived(("itt_start_cycle", facts), lambda: _cycles_of(cols.dates("itt_start_date"), facts))
 
 
 def start_cycle_for_route(cols: Columns, facts: PackFacts) -> np.ndarray:

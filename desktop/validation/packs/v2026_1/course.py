@@ -18,7 +18,7 @@ from desktop.validation.packs.v2026_1.common import (
     trainee_start,
 )
 from desktop.validation.packs.v2026_1.facts import NO_CYCLE, facts_of
-from desktop.validation.packs.v2026_1.fields import _hint
+from desktop.validation.rules import leading_zero_hint
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class TrainingRoute:
 
         unknown = present & ~cols.isin(f, route_list.codes)
         sink.add(unknown & ~pending, values, field=f, code="cell.code_list",
-                 message=lambda v: f"'{v}' is not a training route code Register knows{_hint(v, route_list.codes)}. "
+                 message=lambda v: f"'{v}' is not a training route code Register knows{leading_zero_hint(v, route_list.codes)}. "
                                    "Choose one from the Training route list, for example 12 for a provider-led "
                                    "postgraduate course.",
                  register=listed)

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop.validation.codelists import CodeList
 from desktop.validation.engine import Columns, RuleContext
 from desktop.validation.findings import FindingSink, Severity
+from desktop.validation.packs.v2026_1.facts import facts_of
 
 FIELDS = tuple(f"disability{i}" for i in range(1, 10))
-NOT_A_DISABILITY = frozenset({"95", "98", "99"})  # no known disability / not provided
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Disabilities:
 
     def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
         known = ctx.code_lists["disability"]
+        not_a_disability = facts_of(ctx).not_a_disability
         n = cols.n
         count = np.zeros(n, dtype=np.int64)
         for f in FIELDS:
@@ -54,7 +56,7 @@ class Disabilities:
                 v = arr[i]
                 if not v or v not in known.codes:
                     continue
-                if v in NOT_A_DISABILITY:
+                if v in not_a_disability:
                     special.append(f)
                     continue
                 has_real = True
@@ -79,9 +81,17 @@ class Disabilities:
                                        "remove it, or remove the disabilities if the trainee did not disclose one.")
         for f, rows in combined_rows.items():
             sink.add(_mask(n, rows), cols[f], field=f, code="row.disability_combined",
-                     message="95 (no known disability), 98 and 99 (not provided) can only be used alone, and only "
+                     message=f"{_answers(known, not_a_disability)} can only be used alone, and only "
                              "once. Keep the one answer the trainee gave and clear the other disability cells.",
                      register="Trainee has been disclosed as disabled but no disabilities exist")
+
+
+def _answers(known: CodeList, codes: frozenset[str]) -> str:
+    """'95 (no known disability), 98 and 99 (not provided)': the codes grouped by their label."""
+    by_label: dict[str, list[str]] = {}
+    for code in sorted(codes):
+        by_label.setdefault(known.label(code).lower(), []).append(code)
+    return ", ".join(f"{' and '.join(group)} ({label})" for label, group in by_label.items())
 
 
 def _mask(n: int, rows: list[int]) -> np.ndarray:

@@ -18,7 +18,7 @@ from desktop.validation.cycles import start_year
 from desktop.validation.engine import RuleContext
 from desktop.validation.resources import read_json
 
-DOCUMENTS = ("routes", "courses", "funding", "initiatives", "degrees", "schools", "cycles")
+DOCUMENTS = ("routes", "courses", "funding", "initiatives", "degrees", "schools", "cycles", "diversity")
 NO_CYCLE = -1  # no academic cycle: outside the cycles Register has seeded
 
 
@@ -97,6 +97,9 @@ class PackFacts(Mapping[str, Any]):
         self.graduation_years_back: int = degrees["graduation_year"]["years_back_from_next_year"]
 
         self.not_applicable_urns: dict[str, str] = dict(documents["schools"]["not_applicable_urns"])
+
+        # disability codes that answer the question without naming a disability (95, 98, 99)
+        self.not_a_disability = frozenset(documents["diversity"]["not_a_disability"])
 
         cycles = documents["cycles"]
         self.cycle_start = (cycles["starts"]["month"], cycles["starts"]["day"])

@@ -1,7 +1,9 @@
-"""Field-level rules of v2026.1: presence, length, format and code-list membership (SPEC §4–5).
+"""Field-level rules of v2026.1 (SPEC §4–5): which generic rule each field gets, and the few
+field formats that are this version's own (HESA ID lengths, Register's e-mail rule, placement URNs).
 
-Each rule is generated from the template's field kinds so a new field needs data, not code.
-Cross-field rules live beside this module.
+The generic rules (presence, length, ISO dates, whole numbers, code lists) are
+``desktop.validation.rules``; ``field_rules`` applies them to the template's fields by kind, so a
+new field needs data, not code. Cross-field rules live beside this module.
 """
 
 from __future__ import annotations
@@ -10,39 +12,9 @@ import re
 from dataclasses import dataclass
 
 from desktop.validation.engine import Columns, Rule, RuleContext
-from desktop.validation.findings import FindingSink, Severity
+from desktop.validation.findings import FindingSink
+from desktop.validation.rules import InCodeList, IsoDate, MaxLength, Required, WholeNumber
 from desktop.validation.template import Template
-
-# Fields Register requires unconditionally (SPEC §4.1 "M").
-# Messages: Register's full message in register_message, plain English in message.
-
-
-@dataclass(frozen=True)
-class Required:
-    field: str
-    label: str
-    api_name: str
-    name: str = "required"
-
-    def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
-        sink.add(cols.blank(self.field), cols[self.field], field=self.field, code="cell.required",
-                 message=f"{self.label} is missing. Register needs it for every trainee.",
-                 register=f"{self.api_name} can't be blank")
-
-
-@dataclass(frozen=True)
-class MaxLength:
-    field: str
-    label: str
-    api_name: str
-    limit: int
-    name: str = "max_length"
-
-    def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
-        too_long = cols.lengths(self.field) > self.limit
-        sink.add(too_long, cols[self.field], field=self.field, code="cell.too_long",
-                 message=lambda v: f"{self.label} is {len(v)} characters long; Register allows at most {self.limit}. Shorten it.",
-                 register=f"{self.api_name} is too long (maximum is {self.limit} characters)")
 
 
 @dataclass(frozen=True)
@@ -57,20 +29,6 @@ class HesaIdLength:
                  message=lambda v: f"The HESA ID has {len(v)} characters; it must have 13 or 17. "
                                    "Check it was not shortened or turned into a number by a spreadsheet.",
                  register="hesa_id must be 13 or 17 characters")
-
-
-@dataclass(frozen=True)
-class IsoDate:
-    field: str
-    label: str
-    api_name: str
-    name: str = "iso_date"
-
-    def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
-        bad = cols.present(self.field) & (cols.dates(self.field) == 0)
-        sink.add(bad, cols[self.field], field=self.field, code="cell.date_format",
-                 message=lambda v: f"{self.label} '{v}' is not a date in the form YYYY-MM-DD (for example 1985-02-13).",
-                 register=f"{self.api_name} is invalid")
 
 
 # GOV.UK Notify's e-mail rules as Register applies them (SPEC §5.3 P18), anchored to the whole string.
@@ -119,50 +77,7 @@ class EmailFormat:
                  register="email Enter an email address in the correct format, like name@example.com")
 
 
-@dataclass(frozen=True)
-class InCodeList:
-    """Given and not exactly one of the list's codes (no trimming, padding or case folding)."""
-
-    field: str
-    label: str
-    api_name: str
-    code_list: str
-    exclude: tuple[str, ...] = ()
-    name: str = "code_list"
-
-    def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
-        code_list = ctx.code_lists[self.code_list]
-        allowed = code_list.codes - set(self.exclude)
-        bad = cols.present(self.field) & ~cols.isin(self.field, allowed)
-        sink.add(bad, cols[self.field], field=self.field, code="cell.code_list",
-                 message=lambda v: f"'{v}' is not a {self.label.lower()} code Register knows. "
-                                   f"Choose one from the {code_list.title} list{_hint(v, allowed)}.",
-                 register=lambda v: code_list.invalid_value_message(self.api_name, v, self.exclude))
-
-
-def _hint(value: str, allowed: frozenset[str] | set[str]) -> str:
-    """Point at the obvious fix when a spreadsheet dropped leading zeros."""
-    if value.isdigit():
-        for code in allowed:
-            if len(code) > len(value) and code.lstrip("0") == value.lstrip("0") and code.endswith(value):
-                return f" (did a spreadsheet drop the leading zero of '{code}'?)"
-    return ""
-
-
-_INTEGER = re.compile(r"[+-]?\d+")
-
-
-@dataclass(frozen=True)
-class WholeNumber:
-    field: str = "course_year"
-    name: str = "whole_number"
-
-    def check(self, cols: Columns, ctx: RuleContext, sink: FindingSink) -> None:
-        bad = cols.present(self.field) & ~cols.matches(self.field, _INTEGER)
-        sink.add(bad, cols[self.field], field=self.field, code="cell.not_integer",
-                 message=lambda v: f"Course year '{v}' is not a whole number. Use 0 for a foundation year, otherwise 1, 2 or 3.",
-                 register="course_year is not a valid course year")
-
+COURSE_YEAR_ADVICE = "Use 0 for a foundation year, otherwise 1, 2 or 3."
 
 _SIX_DIGITS = re.compile(r"\d{6}")
 
@@ -209,7 +124,7 @@ def field_rules(template: Template) -> list[Rule]:
         elif f.kind == "email":
             rules.append(EmailFormat(f.name))
         elif f.kind == "integer":
-            rules.append(WholeNumber(f.name))
+            rules.append(WholeNumber(f.name, f.label, api, COURSE_YEAR_ADVICE if f.name == "course_year" else ""))
         elif f.kind == "placement_urn":
             rules.append(PlacementUrn(f.name, f.label))
         elif f.kind == "code" and f.code_list and f.name not in CONDITIONAL_CODE_FIELDS:
@@ -217,4 +132,4 @@ def field_rules(template: Template) -> list[Rule]:
     return rules
 
 
-__all__ = ["Severity", "email_ok", "field_rules"]
+__all__ = ["email_ok", "field_rules"]

@@ -16,7 +16,7 @@ from desktop.validation.engine import Columns, RuleContext
 from desktop.validation.findings import FindingSink, Severity
 from desktop.validation.packs.v2026_1.common import academic_cycle, emit
 from desktop.validation.packs.v2026_1.facts import NO_CYCLE, PackFacts, facts_of
-from desktop.validation.packs.v2026_1.fields import _hint
+from desktop.validation.rules import leading_zero_hint
 
 
 def _cycle_words(cycle: int) -> str:
@@ -138,7 +138,7 @@ class TrainingInitiatives:
         f = "training_initiative"
         present = cols.present(f)
         sink.add(present & ~override & ~cols.isin(f, initiatives.codes), cols[f], field=f, code="cell.code_list",
-                 message=lambda v: f"'{v}' is not a training initiative code Register knows{_hint(v, initiatives.codes)}. "
+                 message=lambda v: f"'{v}' is not a training initiative code Register knows{leading_zero_hint(v, initiatives.codes)}. "
                                    "Choose one from the Training initiative list, or leave it blank if the trainee is on none.",
                  register=lambda v: initiatives.invalid_value_message(f, v))
         sink.add(present & override, cols[f], field=f, code="row.initiative_replaced", severity=Severity.WARNING,
