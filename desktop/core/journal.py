@@ -615,6 +615,16 @@ class Journal:
         """Every run, oldest first."""
         return [_run(r) for r in self._db.execute("SELECT * FROM run ORDER BY id")]
 
+    def forget_runs(self, finished_before: str) -> int:
+        """Delete finished runs older than ``finished_before`` (ISO time; retention's period for batches). Their
+        requests stay on the trainee ledger: they are what stops the same request being sent again."""
+        with self._tx():
+            cur = self._db.execute("DELETE FROM run WHERE finished_at IS NOT NULL AND finished_at < ?",
+                                   (finished_before,))
+            self._db.execute("UPDATE request SET run_id = NULL WHERE run_id IS NOT NULL AND run_id NOT IN"
+                             " (SELECT id FROM run)")
+        return cur.rowcount
+
     def run(self, run_id: int) -> Run | None:
         row = self._db.execute("SELECT * FROM run WHERE id = ?", (run_id,)).fetchone()
         return _run(row) if row is not None else None

@@ -825,8 +825,8 @@ def holding(journal: Journal, environment: str, *, label: str, what: str, lease:
 
 
 def forget_environment(journal: Journal, environment: str) -> int:
-    """Forget what was sent to one environment: its ledger entries and requests, and its finished batches
-    (an unfinished batch is kept, as always; its rows stay as they are).
+    """Forget what was sent to one environment: its ledger entries and requests, its sync and action runs, and its
+    finished batches (an unfinished batch is kept, as always; its rows stay as they are).
 
     Only for Practice, when the practice Register's own trainees are purged: a ledger that remembered
     trainees the practice Register no longer holds would stop a rehearsal for no reason. Returns the
@@ -839,6 +839,7 @@ def forget_environment(journal: Journal, environment: str) -> int:
             db.execute("DELETE FROM item WHERE batch_id = ?", (batch_id,))
             db.execute("DELETE FROM batch WHERE id = ?", (batch_id,))
         db.execute("DELETE FROM request WHERE trainee IN (SELECT id FROM trainee WHERE environment = ?)", (environment,))
+        db.execute("DELETE FROM run WHERE environment = ?", (environment,))  # their requests went just above
         cur = db.execute("DELETE FROM trainee WHERE environment = ?", (environment,))
     return cur.rowcount
 
