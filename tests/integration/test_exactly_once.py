@@ -13,6 +13,8 @@ duplicate. Each scenario ends by counting, in the simulator, the trainees per HE
 * (d) a January start and starts either side of 1 August, answers lost: found by look-up in the
   right cycle, not re-sent;
 * (e) a journal written by the release before the ledger, migrated and resumed: nothing re-sent;
+* (f) a ``sync`` and an ``upload`` of the same file started within 10 ms of each other, 20 times:
+  one create path under one lease — every trainee posted exactly once, nothing else sent;
 
 and the credentials rules: no user-info in an address, ``REGISTER_API_TOKEN`` never sent to a
 custom address unless named with ``--token-env``, no token over plain http except to this computer.
