@@ -1,11 +1,11 @@
-"""Exactly once per trainee (issue 11) as figures: per scenario, trials, duplicates and lost trainees.
+"""Exactly once per trainee (issues 11 and 17) as figures: per scenario, trials, duplicates and lost trainees.
 
     python benchmarks/exactly_once.py [-k EXPR]
 
 Runs ``tests/integration/test_exactly_once.py`` (the same code: the local Register over loopback
 *without* its duplicate rule, real ``register-desktop`` processes killed with SIGKILL, started
-within 10 ms of each other, a journal written by the previous release) and prints what each
-scenario recorded. Target: zero duplicates and zero lost trainees in every scenario. Then run
+within 10 ms of each other — two uploads, or a sync and an upload of the same file —, a journal
+written by the previous release) and prints what each scenario recorded. Target: zero duplicates and zero lost trainees in every scenario. Then run
 ``benchmarks/fault_matrix.py`` for the earlier faults and ``benchmarks/bench_upload.py`` for throughput.
 """
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("-k", default="test_a_ or test_b_ or test_c_ or test_d_cycle or test_e_",
+    p.add_argument("-k", default="test_a_ or test_b_ or test_c_ or test_d_cycle or test_e_ or test_f_",
                    help="which scenarios (a pytest -k expression)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="exactly-once-") as d:

@@ -326,6 +326,7 @@ class RegisterClient:
                 if before_send is not None:
                     before_send()
                 self.stats.requests += 1
+                self.stats.writes += method != "GET"
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, _NEVER_SENT)

@@ -160,3 +160,4 @@ class ClientStats:
     server_errors: int = 0
     connection_errors: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
+    writes: int = 0  # requests that may change Register (every method but GET), retries included

@@ -85,8 +85,11 @@ def run(args: argparse.Namespace) -> int:
         import signal
 
         try:
+            from desktop.core.config import load_config
+
             with Journal() as journal:
-                result = run_actions(action_file, client, journal, token=token, dry_run=args.dry_run)
+                result = run_actions(action_file, client, journal, token=token, dry_run=args.dry_run,
+                                     settle=load_config().settle_margin)
         except Cancelled:
             err.write("Stopped. Run the same command again to carry on; nothing will be sent twice.\n")
             return 130

@@ -37,9 +37,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop.core.config import load_config
     from desktop.core.journal import Journal
+    from desktop.core.ledger import Lease
     from desktop.core.progress import Cancelled, CancelToken
-    from desktop.core.sync import plan_sync, run_sync
+    from desktop.core.sync import plan_sync, remember_plan, run_sync
 
     if args.receipt:
         from desktop.base.writer import check_target
@@ -47,27 +49,37 @@ def run(args: argparse.Namespace) -> int:
         check_target(args.receipt)  # a folder or a link is said now, not after the requests
     err = sys.stderr
     session = open_session(args)
+    settle = load_config().settle_margin
     with connection(args, today=getattr(session, "today", None)) as (environment, client), Journal() as journal:
         token = CancelToken()
         from desktop.cli.upload import _on_interrupt
 
+        # one writer per environment: a sync that may send holds the environment from its first read to its last
+        # request (another upload, sync or action to it is told at once; a dry run only reads and never waits)
+        lease = None if args.dry_run else Lease(journal, environment.origin, label=environment.label,
+                                                what="sync").acquire()
         previous = _on_interrupt(token, err)
         try:
-            plan = plan_sync(session, client, journal, token=token)
+            plan = plan_sync(session, client, journal, token=token, settle=settle, lease=lease)
+            if plan.running is not None:
+                err.write(f"Note: {plan.running.describe()}; what it sends is not shown here yet.\n")
             describe_plan(plan, session, err, show=args.show)
             if args.dry_run or plan.requests_to_send == 0:
-                if not args.dry_run:
+                if lease is not None:
+                    remember_plan(plan, journal, client, lease)  # trainees found, what Register holds: in the ledger
                     err.write("Register already matches the file: nothing to send.\n")
                 return 1 if (plan.invalid_rows or plan.counts["locked"] or plan.counts["ambiguous"]) else 0
             if not args.yes and not confirm(environment, f"send {plan.requests_to_send} change(s)", err):
                 err.write("Nothing was sent.\n")
                 return 1
-            result = run_sync(session, plan, client, journal, token=token)
+            result = run_sync(session, plan, client, journal, token=token, settle=settle, lease=lease)
         except Cancelled:
             err.write("Stopped. Run the same command again to carry on; nothing will be sent twice.\n")
             return 130
         finally:
             signal.signal(signal.SIGINT, previous)
+            if lease is not None:
+                lease.release()
     report(result, session, err)
     if args.receipt:
         from pathlib import Path
@@ -91,13 +103,13 @@ def describe_plan(plan: Any, session: Any, err: TextIO, *, show: int = 50) -> No
               + f"; {c['in_register_only']} in Register but not in the file (kept as they are).\n")
     shown = 0
     for item in plan.items:
-        if item.status not in ("changed", "locked", "ambiguous"):
+        if item.status not in ("changed", "locked", "ambiguous") and not (item.status == "new" and item.note):
             continue
         if shown == show:
             err.write("  ... (the receipt lists every change)\n")
             break
         shown += 1
-        err.write(f"  row {item.source_row} (trainee {item.trainee_id}): {item.status}\n")
+        err.write(f"  row {item.source_row} (trainee {item.trainee_id or 'not created yet'}): {item.status}\n")
         for ch in item.changes:
             err.write(f"    {ch.field}: {ch.before or '(blank)'} → {ch.after or '(blank)'}\n")
         if item.note:
@@ -119,10 +131,11 @@ def report(result: Any, session: Any, err: TextIO) -> None:
         done[key] = done.get(key, 0) + 1
     err.write("Sent: " + (", ".join(f"{n} {k}" for k, n in sorted(done.items())) or "nothing") + ".\n")
     err.write(f"Requests: {result.counter.reads} reads, {result.counter.total_writes} changes.\n")
+    if result.batch_id is not None:
+        err.write(f"New trainees: batch {result.batch_id} ('register-desktop history {result.batch_id}').\n")
     source = session.source_rows
     for f in result.findings:
-        if f.severity != "error":
-            continue
-        err.write(f"  row {int(source[f.row])} {f.field or '-'}: {f.message}\n")
+        if f.severity == "error" or (f.code == "api.already_sent" and f.field is None):
+            err.write(f"  row {int(source[f.row])} {f.field or '-'}: {f.message}\n")
     if result.receipt_path is not None:
         err.write(f"Receipt: {result.receipt_path}\n")

@@ -39,7 +39,14 @@ the ledger stays (it is what stops a trainee being sent twice).
 
 Schema 1 (releases before the ledger) is migrated in place on opening: every batch and row is
 kept, and every trainee the old journal knew as created or possibly sent becomes a ledger entry,
-matched to its row by the old identity hash the next time the row is seen.
+matched to its row by the old identity hash the next time the row is seen. Schema 2 gains the
+columns requests other than creations need (run, row, target, fields, Register's answer), runs and
+the kind of writer holding a lease (``_migrate_2_to_3`` says what becomes of the tables an
+unreleased build of sync kept beside the ledger).
+
+**Runs** (table ``run``) are to sync, withdraw, defer and recommend what batches are to uploads: a
+view of one command over one file, for receipts and ``history --runs``; each of their requests is a
+row of ``request`` (on the trainee's ledger entry) carrying the run's id.
 """
 
 from __future__ import annotations
@@ -62,7 +69,7 @@ from typing import Any
 from desktop.core.errors import UserFacingError
 from desktop.core.paths import data_dir
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: marks per-field hashes with how they were made (a later scheme must not read as "every field changed")
 FIELD_HASH_SCHEME = ("_scheme", "hmac-blake2b-64")
 FILE_NAME = "upload-journal.sqlite3"
@@ -196,6 +203,22 @@ class Batch:
         return self.total - self.counts.get(ItemState.PENDING, 0)
 
 
+@dataclass(frozen=True)
+class Run:
+    """One sync, withdraw, defer or recommend command over one file (a view, like a batch)."""
+
+    id: int
+    environment: str
+    environment_label: str
+    kind: str
+    file_name: str
+    app_version: str
+    created_at: str
+    finished_at: str | None
+    counts: dict[str, int]
+    receipt_path: str | None
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS batch (
@@ -287,18 +310,49 @@ CREATE TABLE IF NOT EXISTS request (
     http_status INTEGER,
     detail TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    run_id INTEGER,
+    row_key TEXT NOT NULL DEFAULT '',
+    target TEXT NOT NULL DEFAULT '',
+    source_row INTEGER,
+    fields TEXT NOT NULL DEFAULT '[]',
+    messages TEXT NOT NULL DEFAULT '[]',
+    confirmed_by TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS request_trainee ON request (trainee);
+CREATE INDEX IF NOT EXISTS request_row ON request (row_key, kind);
+CREATE INDEX IF NOT EXISTS request_run ON request (run_id);
+CREATE TABLE IF NOT EXISTS run (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment TEXT NOT NULL,
+    environment_label TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    app_version TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    counts TEXT NOT NULL DEFAULT '{}',
+    receipt_path TEXT
+);
 CREATE TABLE IF NOT EXISTS lease (
     environment TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
     pid INTEGER NOT NULL,
     host TEXT NOT NULL,
     started_at TEXT NOT NULL,
-    heartbeat_at TEXT NOT NULL
+    heartbeat_at TEXT NOT NULL,
+    what TEXT NOT NULL DEFAULT 'upload'
 );
 """
+
+#: columns schema 3 added to tables of schema 2 (``_migrate_2_to_3``)
+_ADDED_IN_3 = {
+    "request": ("run_id INTEGER", "row_key TEXT NOT NULL DEFAULT ''", "target TEXT NOT NULL DEFAULT ''",
+                "source_row INTEGER", "fields TEXT NOT NULL DEFAULT '[]'", "messages TEXT NOT NULL DEFAULT '[]'",
+                "confirmed_by TEXT", "attempts INTEGER NOT NULL DEFAULT 0"),
+    "lease": ("what TEXT NOT NULL DEFAULT 'upload'",),
+}
 
 
 class Journal:
@@ -338,6 +392,8 @@ class Journal:
         with self._tx():
             if version < 2 and row is not None:
                 _migrate_1_to_2(self._db)
+            elif version < 3 and row is not None:
+                _migrate_2_to_3(self._db)
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     self._db.execute(stmt)
@@ -541,6 +597,38 @@ class Journal:
             raise KeyError((batch_id, source_row))
         return _item(row)
 
+    # ------------------------------------------------------------------ runs (sync and the actions)
+    def start_run(self, kind: str, *, environment: str, environment_label: str, file_name: str,
+                  app_version: str) -> int:
+        with self._tx():
+            cur = self._db.execute(
+                "INSERT INTO run (environment, environment_label, kind, file_name, app_version, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (environment, environment_label, kind, file_name, app_version, utc_now()))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, counts: dict[str, int], receipt_path: str | None = None) -> None:
+        with self._tx():
+            self._db.execute("UPDATE run SET finished_at = ?, counts = ?, receipt_path = COALESCE(?, receipt_path)"
+                             " WHERE id = ?", (utc_now(), json.dumps(counts), receipt_path, run_id))
+
+    def runs(self) -> list[Run]:
+        """Every run, oldest first."""
+        return [_run(r) for r in self._db.execute("SELECT * FROM run ORDER BY id")]
+
+    def forget_runs(self, finished_before: str) -> int:
+        """Delete finished runs older than ``finished_before`` (ISO time; retention's period for batches). Their
+        requests stay on the trainee ledger: they are what stops the same request being sent again."""
+        with self._tx():
+            cur = self._db.execute("DELETE FROM run WHERE finished_at IS NOT NULL AND finished_at < ?",
+                                   (finished_before,))
+            self._db.execute("UPDATE request SET run_id = NULL WHERE run_id IS NOT NULL AND run_id NOT IN"
+                             " (SELECT id FROM run)")
+        return cur.rowcount
+
+    def run(self, run_id: int) -> Run | None:
+        row = self._db.execute("SELECT * FROM run WHERE id = ?", (run_id,)).fetchone()
+        return _run(row) if row is not None else None
+
     def set_trainee_states(self, batch_id: int, states: dict[str, str]) -> None:
         """Reconciliation: Register's current state of each trainee id."""
         with self._tx():
@@ -559,6 +647,13 @@ def _batch(row: sqlite3.Row, counts: dict[str, int]) -> Batch:
     return Batch(id=int(row["id"]), meta=meta, status=row["status"], created_at=row["created_at"],
                  updated_at=row["updated_at"], finished_at=row["finished_at"], receipt_path=row["receipt_path"],
                  counts=counts)
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(id=int(row["id"]), environment=row["environment"], environment_label=row["environment_label"],
+               kind=row["kind"], file_name=row["file_name"], app_version=row["app_version"],
+               created_at=row["created_at"], finished_at=row["finished_at"],
+               counts=json.loads(row["counts"] or "{}"), receipt_path=row["receipt_path"])
 
 
 def _item(row: sqlite3.Row) -> Item:
@@ -633,3 +728,26 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
         db.execute("UPDATE item SET ledger_id = ?, state = CASE WHEN state = 'sending' THEN 'unknown' ELSE state END,"
                    " maybe_sent = CASE WHEN state IN ('sending', 'unknown') THEN 1 ELSE maybe_sent END WHERE id = ?",
                    (cur.lastrowid, it["id"]))
+
+
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """Schema 2 → 3 inside the caller's transaction: every request may carry its run, row, target and answer;
+    runs of sync and actions (table ``run``); the lease says what holds it.
+
+    Journals of main before this schema may also hold the tables an earlier build of sync and the
+    actions kept beside the ledger (``year_run``, ``year_request``, ``year_trainee``). That build
+    never shipped in a release, and what those tables protected is also held by Register itself —
+    sync compares with Register before sending (a done update reads as unchanged, a done placement
+    as held) and the actions read the trainee's state first (a done withdrawal reads as withdrawn) —
+    so they are dropped rather than translated (their keys cannot be turned into ledger keys: they
+    hashed other parts, and named environments in another form). Their receipts stay on disk.
+    """
+    for table, columns in _ADDED_IN_3.items():
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            continue  # created whole from _SCHEMA afterwards
+        for column in columns:
+            if column.split()[0] not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+    for table in ("year_request", "year_run", "year_trainee"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")

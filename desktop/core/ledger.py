@@ -23,19 +23,27 @@ The API other features build on (sync, updates, withdraw/defer/recommend):
 * ``mark_sending`` / ``mark_unknown`` / ``mark_not_sent`` / ``record_created`` / ``record_already_registered``
   / ``record_rejected`` (the create path, each atomic with the batch row it concerns);
 * ``record_held(entry_id, field_hashes)``: what Register holds now (after a sync or an update);
-* ``begin_request`` / ``settle_request`` / ``open_requests``: journal any request before sending it and
-  settle it after its answer or a look-up;
-* ``Lease``: one writer per environment (below).
+  ``record_found(identity, …)``: a trainee found in Register that the ledger did not know
+  (``identity_of_record`` makes the identity of one read from Register, e.g. by an action);
+* ``begin_request`` / ``settle_request`` / ``record_request`` / ``done_request`` / ``open_requests``: every
+  request other than a creation (an update, a degree or placement, withdraw, defer, recommend) is
+  journalled ``sending`` on the trainee's entry before it leaves — fenced by the lease, like a
+  creation — and settled after its answer, or after reading the trainee back when the answer was
+  lost; an outcome reached without sending (Register already shows it, its state refuses it) is
+  recorded too. ``done_request`` is what stops the same request being sent twice, ``open_requests``
+  what a later run settles before anything else;
+* ``Lease``: one writer per environment (below) — whatever the writer: ``upload``, ``sync``,
+  ``withdraw``, ``defer`` or ``recommend``.
 
 **One writer per environment.** ``Lease`` holds an operating-system lock on a file beside the
 journal (the ``filelock`` library: ``fcntl.flock`` / ``msvcrt.locking``; the OS releases it when the
 process dies, even by SIGKILL, and keeps it while the process lives, even paused or asleep) and,
 in one SQLite ``BEGIN IMMEDIATE`` transaction, writes the lease row (owner id, process id, host,
-start time). Every "sending" mark checks in its own transaction that the lease is still ours, so
+start time, and what is writing). Every "sending" mark checks in its own transaction that the lease is still ours, so
 a process that lost it can never journal — and so never send — a request. The file lock is what
 tells a live holder from a dead one without trusting process ids (they are reused) or clocks (a
 heartbeat would expire under a paused process that then wakes up and sends); the SQLite row is
-what readers show ("an upload is running in another window (pid N)") and what fences writers.
+what readers show ("an upload is running in another window (pid N)", or "a sync …") and what fences writers.
 Neither alone is enough, so both are kept. A dead holder's lease is taken over at once, but its
 in-flight trainees are looked up only after the settle rule (``desktop.core.upload``).
 """
@@ -52,7 +60,7 @@ import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +128,19 @@ def identity_of(row: Mapping[str, str], journal: Journal, body_hash: str = "") -
         body_hash=body_hash)
 
 
+def identity_of_record(record: Mapping[str, str], journal: Journal, trainee_id: str) -> TraineeIdentity:
+    """The identity of a trainee as Register holds it (read by an action or a sync), for ``record_found``.
+
+    Its per-field hashes are left empty: Register's form of a value is not always the file's (codes,
+    dates), so nothing is claimed about which fields a row changed. A trainee with no HESA ID
+    (possible for one made in Register's web service) is known by Register's own id instead.
+    """
+    identity = identity_of(record, journal)
+    if not identity.hesa_id:
+        identity = replace(identity, key=journal.keyed_hash("trainee-id", trainee_id))
+    return replace(identity, fields={})
+
+
 def fields_text(names: Sequence[str], most: int = 6) -> str:
     """'email, first_names' — or the first few and how many more."""
     names = list(names)
@@ -181,30 +202,57 @@ class LedgerEntry:
         return sorted(name for name in set(fields) | set(held) if name != scheme and fields.get(name) != held.get(name))
 
     def describe(self) -> str:
-        """'already sent on DATE in batch N (trainee id X)'."""
+        """'already sent on DATE in batch N (trainee id X)' — or, for a trainee this app did not send but found
+        in Register (by a sync or an action), 'already in Register (found on DATE, trainee id X)'."""
+        tid = self.trainee_id or "not known"
+        if self.batch_id is None and self.first_sent_at is None and self.confirmed_by in FOUND_BY:
+            return f"already in Register (found on {self.sent_on}, trainee id {tid})"
         where = f" in batch {self.batch_id}" if self.batch_id is not None else ""
-        return f"already sent on {self.sent_on}{where} (trainee id {self.trainee_id or 'not known'})"
+        return f"already sent on {self.sent_on}{where} (trainee id {tid})"
+
+
+#: how a trainee the app did not send came to be in the ledger (``record_found``)
+FOUND_BY = frozenset({"sync", "lookup", "action"})
+#: states of a request: ``sending``/``unknown`` are open (it may have reached Register; settle before repeating)
+OPEN_REQUEST = ("sending", "unknown")
+#: outcomes after which the same request is never sent again: Register did it, or already showed it
+SETTLED_REQUEST = ("done", "already")
+REQUEST_STATES = frozenset({*OPEN_REQUEST, *SETTLED_REQUEST, "failed", "rejected", "refused", "not_found",
+                            "not_sent"})
 
 
 @dataclass(frozen=True)
 class Request:
-    """A request that changes Register, journalled before it was sent."""
+    """A request that changes Register, journalled before it was sent (or an outcome reached without sending)."""
 
     id: int
     trainee: int  # ledger entry
-    kind: str  # "create", and for later features "update", "withdraw", "defer", "recommend", ...
+    kind: str  # create, update, add_degree, change_degree, add_placement, withdraw, defer, recommend
     body_hash: str | None
-    state: str  # sending, unknown, done, failed, not_sent
+    state: str  # sending, unknown, done, already, failed, rejected, refused, not_found, not_sent
     owner: str | None
     sent_at: str | None  # Register's clock
     http_status: int | None
     detail: str | None
     created_at: str
     updated_at: str
+    run_id: int | None = None  # the sync or action run that sent it (None: an upload's creation)
+    row_key: str = ""  # keyed hash of how the file named the trainee (an action's identifier)
+    target: str = ""  # the degree, or the placement ("URN#n": the n-th at that school)
+    source_row: int | None = None
+    fields: tuple[str, ...] = ()  # the fields it changes (names only)
+    messages: tuple[str, ...] = ()  # Register's words
+    confirmed_by: str | None = None  # answer, lookup, register, journal
+    attempts: int = 0
+    trainee_id: str | None = None  # Register's id of the trainee (from the ledger entry)
 
     @property
     def open(self) -> bool:
-        return self.state in ("sending", "unknown")
+        return self.state in OPEN_REQUEST
+
+    @property
+    def day(self) -> str:
+        return (self.sent_at or self.updated_at)[:10]
 
 
 class LedgerIndex:
@@ -475,51 +523,130 @@ class Ledger:
                        " WHERE id = ?", (json.dumps(dict(field_hashes)), trainee_state, utc_now(), entry_id))
 
     def record_found(self, identity: TraineeIdentity, *, trainee_id: str, trainee_state: str | None,
-                     found_by: str = "lookup", in_register_before: bool = True) -> int:
-        """A trainee found in Register (by a look-up or a sync) that the ledger did not know: remember it."""
+                     found_by: str = "lookup", in_register_before: bool = True,
+                     held: Mapping[str, str] | None = None) -> int:
+        """A trainee found in Register (by a look-up, a sync or an action) that the ledger did not know: remember
+        it, so that no upload ever posts it. ``held``: per-field hashes of what Register holds, where known
+        (default: the identity's, i.e. the row's; ``{}``: not known, so no field is ever said to differ)."""
         now = utc_now()
         state = ItemState.ALREADY.value if in_register_before else ItemState.CREATED.value
+        held_hashes = dict(identity.fields) if held is None else dict(held)
         with self.journal.transaction() as db:
             cur = db.execute(
                 "INSERT INTO trainee (environment, account, trainee_key, match_name, match_email, state, trainee_id,"
                 " trainee_state, cycle, sent_hashes, held_hashes, confirmed_by, created_at, updated_at, settled_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)",
                 (self.environment, self.account, identity.key, identity.match_name, identity.match_email, state,
-                 trainee_id, trainee_state, identity.cycle, json.dumps(dict(identity.fields)), found_by, now, now, now))
+                 trainee_id, trainee_state, identity.cycle, json.dumps(held_hashes), found_by, now, now, now))
         return int(cur.lastrowid or 0)
 
-    # ------------------------------------------------------------------ any request (for later features)
-    def begin_request(self, entry_id: int, kind: str, *, body_hash: str | None, sent_at: str, owner: str | None) -> int:
-        """Journal a request about a trainee before sending it (fenced by the lease, like creates)."""
+    def by_trainee_id(self, trainee_id: str) -> LedgerEntry | None:
+        """The entry of the trainee Register knows by this id (the latest, if several were made)."""
+        where, args = self._where()
+        row = self._db.execute(f"SELECT * FROM trainee WHERE {where} AND trainee_id = ? AND state IN"
+                               " ('created', 'already_registered') ORDER BY registration DESC, id DESC LIMIT 1",
+                               (*args, trainee_id)).fetchone()
+        return _entry(row) if row is not None else None
+
+    # ------------------------------------------------------------------ any other request (sync, actions)
+    def begin_request(self, entry_id: int, kind: str, *, body_hash: str | None, sent_at: str, owner: str | None,
+                      run_id: int | None = None, row_key: str = "", target: str = "", source_row: int | None = None,
+                      fields: Sequence[str] = (), request_id: int | None = None) -> int:
+        """Journal a request about a trainee before sending it — committed, and fenced by the lease like a
+        creation (``LeaseLost`` when ``owner`` no longer holds the environment: then nothing may be sent).
+        ``request_id`` repeats an open request of this run (a retry after an answer that said it never arrived)."""
         now = utc_now()
         with self.journal.transaction() as db:
             self._check_lease(db, owner)
-            cur = db.execute("INSERT INTO request (trainee, kind, body_hash, state, owner, sent_at, created_at, updated_at)"
-                             " VALUES (?, ?, ?, 'sending', ?, ?, ?, ?)", (entry_id, kind, body_hash, owner, sent_at, now, now))
+            if request_id is not None:
+                db.execute("UPDATE request SET state = 'sending', owner = ?, attempts = attempts + 1,"
+                           " sent_at = COALESCE(sent_at, ?), run_id = COALESCE(?, run_id), updated_at = ? WHERE id = ?",
+                           (owner, sent_at, run_id, now, request_id))
+                return request_id
+            cur = db.execute(
+                "INSERT INTO request (trainee, kind, body_hash, state, owner, sent_at, created_at, updated_at, run_id,"
+                " row_key, target, source_row, fields, attempts) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                (entry_id, kind, body_hash, owner, sent_at, now, now, run_id, row_key, target, source_row,
+                 json.dumps(list(fields))))
         return int(cur.lastrowid or 0)
 
     def settle_request(self, request_id: int, state: str, *, http_status: int | None = None,
-                       detail: str | None = None) -> None:
-        """``unknown`` (no usable answer: look it up later), ``done``, ``failed`` or ``not_sent``."""
-        if state not in ("unknown", "done", "failed", "not_sent"):
+                       detail: str | None = None, messages: Sequence[str] = (), confirmed_by: str | None = None,
+                       run_id: int | None = None) -> None:
+        """The outcome of a journalled request: ``unknown`` (no usable answer: read the trainee back later),
+        ``done``, ``already``, ``failed``/``rejected``/``refused``/``not_found`` (Register's answer, kept in
+        ``messages``) or ``not_sent`` (it certainly never reached Register)."""
+        if state not in REQUEST_STATES or state == "sending":
             raise ValueError(state)
         with self.journal.transaction() as db:
             db.execute("UPDATE request SET state = ?, http_status = COALESCE(?, http_status), detail = COALESCE(?, detail),"
-                       " updated_at = ? WHERE id = ?", (state, http_status, detail, utc_now(), request_id))
+                       " messages = CASE WHEN ? = '[]' THEN messages ELSE ? END, confirmed_by = COALESCE(?, confirmed_by),"
+                       " run_id = COALESCE(?, run_id), updated_at = ? WHERE id = ?",
+                       (state, http_status, detail, json.dumps(list(messages)), json.dumps(list(messages)),
+                        confirmed_by, run_id, utc_now(), request_id))
 
-    def open_requests(self, kind: str | None = None) -> list[Request]:
-        """Requests with no known outcome (left by a crash or a lost answer): look each up before repeating it."""
+    def record_request(self, entry_id: int, kind: str, state: str, *, body_hash: str | None, run_id: int | None = None,
+                       row_key: str = "", target: str = "", source_row: int | None = None, fields: Sequence[str] = (),
+                       messages: Sequence[str] = (), confirmed_by: str | None = None) -> int:
+        """An outcome reached without sending: ``already`` (Register shows it done), ``refused`` (its state
+        forbids it), ``rejected`` (its rules, checked with the trainee's data). Kept for receipts, history and
+        — for ``already`` — so that the same request is never sent."""
+        if state not in ("already", "refused", "rejected", "not_found"):
+            raise ValueError(state)
+        now = utc_now()
+        with self.journal.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO request (trainee, kind, body_hash, state, created_at, updated_at, run_id, row_key, target,"
+                " source_row, fields, messages, confirmed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry_id, kind, body_hash, state, now, now, run_id, row_key, target, source_row,
+                 json.dumps(list(fields)), json.dumps(list(messages)), confirmed_by))
+        return int(cur.lastrowid or 0)
+
+    def _requests_where(self, kinds: Sequence[str] | None, states: Sequence[str], **match: Any) -> list[Request]:
         where, args = self._where()
-        sql = (f"SELECT request.* FROM request JOIN trainee ON trainee.id = request.trainee WHERE trainee.{where}"
-               " AND request.state IN ('sending', 'unknown')")
-        params: tuple[Any, ...] = args
-        if kind is not None:
-            sql += " AND request.kind = ?"
-            params = (*args, kind)
-        return [_request(r) for r in self._db.execute(sql + " ORDER BY request.id", params)]
+        sql = [f"trainee.{where}", f"request.state IN ({','.join('?' * len(states))})"]
+        params: list[Any] = [*args, *states]
+        if kinds:
+            sql.append(f"request.kind IN ({','.join('?' * len(kinds))})")
+            params.extend(kinds)
+        for column, value in match.items():
+            if value is not None:
+                sql.append(f"{'trainee' if column == 'trainee_id' else 'request'}.{column} = ?")
+                params.append(value)
+        return [_request(r) for r in self._db.execute(
+            "SELECT request.*, trainee.trainee_id AS trainee_id FROM request JOIN trainee ON trainee.id = request.trainee"
+            f" WHERE {' AND '.join(sql)} ORDER BY request.id", params)]
+
+    def done_request(self, kind: str, body_hash: str, *, trainee_id: str | None = None, row_key: str | None = None,
+                     target: str | None = None) -> Request | None:
+        """The same request (kind and body) already done for this trainee — by Register's id, or by the
+        identifier the file used — if any: then it is never sent again."""
+        found = self._requests_where((kind,), SETTLED_REQUEST, body_hash=body_hash, trainee_id=trainee_id,
+                                     row_key=row_key, target=target)
+        return found[-1] if found else None
+
+    def open_requests(self, kind: str | Sequence[str] | None = None) -> list[Request]:
+        """Requests with no known outcome (left by a crash or a lost answer): look each up before repeating it."""
+        kinds = (kind,) if isinstance(kind, str) else kind
+        return self._requests_where(kinds, OPEN_REQUEST)
+
+    def request(self, request_id: int) -> Request:
+        row = self._db.execute("SELECT request.*, trainee.trainee_id AS trainee_id FROM request JOIN trainee"
+                               " ON trainee.id = request.trainee WHERE request.id = ?", (request_id,)).fetchone()
+        if row is None:
+            raise KeyError(request_id)
+        return _request(row)
 
     def requests(self, entry_id: int) -> list[Request]:
-        return [_request(r) for r in self._db.execute("SELECT * FROM request WHERE trainee = ? ORDER BY id", (entry_id,))]
+        return [_request(r) for r in self._db.execute(
+            "SELECT request.*, trainee.trainee_id AS trainee_id FROM request JOIN trainee ON trainee.id = request.trainee"
+            " WHERE request.trainee = ? ORDER BY request.id", (entry_id,))]
+
+    def trainee_named_by(self, row_key: str) -> str | None:
+        """Register's id of the trainee an earlier run found for this identifier of a file (no look-up needed)."""
+        found = self._requests_where(None, tuple(REQUEST_STATES), row_key=row_key)
+        ids = [r.trainee_id for r in found if r.trainee_id]
+        return ids[-1] if ids else None
 
     # ------------------------------------------------------------------ plumbing
     def _settle_open(self, db: sqlite3.Connection, entry_id: int, state: str, http_status: int | None, now: str, *,
@@ -561,12 +688,29 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
 
 
 def _request(row: sqlite3.Row) -> Request:
+    keys = row.keys()
     return Request(id=int(row["id"]), trainee=int(row["trainee"]), kind=row["kind"], body_hash=row["body_hash"],
                    state=row["state"], owner=row["owner"], sent_at=row["sent_at"], http_status=row["http_status"],
-                   detail=row["detail"], created_at=row["created_at"], updated_at=row["updated_at"])
+                   detail=row["detail"], created_at=row["created_at"], updated_at=row["updated_at"],
+                   run_id=row["run_id"], row_key=row["row_key"] or "", target=row["target"] or "",
+                   source_row=row["source_row"], fields=tuple(json.loads(row["fields"] or "[]")),
+                   messages=tuple(json.loads(row["messages"] or "[]")), confirmed_by=row["confirmed_by"],
+                   attempts=int(row["attempts"] or 0), trainee_id=row["trainee_id"] if "trainee_id" in keys else None)
+
+
+def run_requests(journal: Journal, run_id: int) -> list[Request]:
+    """The requests of one sync or action run, in the order they were made (for receipts and ``history``)."""
+    return [_request(r) for r in journal.db.execute(
+        "SELECT request.*, trainee.trainee_id AS trainee_id FROM request JOIN trainee ON trainee.id = request.trainee"
+        " WHERE request.run_id = ? ORDER BY request.id", (run_id,))]
 
 
 # ---------------------------------------------------------------------- one writer per environment
+#: what may hold an environment's lease (every command that sends to Register), as people read it
+WRITERS = {"upload": "an upload", "sync": "a sync", "withdraw": "a withdrawal", "defer": "a deferral",
+           "recommend": "a recommendation for QTS or EYTS"}
+
+
 @dataclass(frozen=True)
 class LeaseInfo:
     environment: str
@@ -574,24 +718,26 @@ class LeaseInfo:
     pid: int
     host: str
     started_at: str
+    what: str = "upload"  # upload, sync, withdraw, defer or recommend
 
     def describe(self) -> str:
+        """'an upload is running in another window (pid N, started HH:MM:SS UTC)' — or a sync, a withdrawal, …"""
         started = (parse_time(self.started_at) or dt.datetime.now(dt.UTC)).strftime("%H:%M:%S UTC")
         where = "" if self.host == socket.gethostname() else f" on {self.host}"
-        return f"an upload is running in another window (pid {self.pid}{where}, started {started})"
+        return f"{WRITERS.get(self.what, 'an upload')} is running in another window (pid {self.pid}{where}, started {started})"
 
 
 class UploadRunningError(BatchBusyError):
-    """Another process holds the environment's lease."""
+    """Another process holds the environment's lease (an upload, a sync or an action: one writer per environment)."""
 
-    title = "An upload is running in another window"
+    title = "Another window is sending to Register"
 
     def __init__(self, info: LeaseInfo | None, environment_label: str) -> None:
         what = info.describe() if info is not None else "an upload is running in another window"
         super().__init__(
-            f"{what[0].upper()}{what[1:]} to {environment_label}. Only one upload at a time may send to an "
-            "environment, so nothing was sent from here: wait for it to finish, then run this again (what it has "
-            "sent is never sent twice).")
+            f"{what[0].upper()}{what[1:]} to {environment_label}. Only one upload, sync, withdrawal, deferral or "
+            "recommendation at a time may send to an environment, so nothing was sent from here: wait for it to "
+            "finish, then run this again (what it has sent is never sent twice).")
         self.info = info
 
 
@@ -613,10 +759,11 @@ def _file_lock(path: Path) -> Any:
 class Lease:
     """Hold an environment for this process (see the module docstring). A context manager."""
 
-    def __init__(self, journal: Journal, environment: str, *, label: str | None = None) -> None:
+    def __init__(self, journal: Journal, environment: str, *, label: str | None = None, what: str = "upload") -> None:
         self.journal = journal
         self.environment = environment
         self.label = label or environment
+        self.what = what
         self.owner = uuid.uuid4().hex
         self.previous: LeaseInfo | None = None  # a dead holder's lease taken over
         self._lock = _file_lock(lock_path(journal.path, environment))
@@ -635,9 +782,9 @@ class Lease:
                 row = db.execute("SELECT * FROM lease WHERE environment = ?", (self.environment,)).fetchone()
                 if row is not None:
                     self.previous = _lease(row)
-                db.execute("INSERT OR REPLACE INTO lease (environment, owner, pid, host, started_at, heartbeat_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?)",
-                           (self.environment, self.owner, os.getpid(), socket.gethostname(), now, now))
+                db.execute("INSERT OR REPLACE INTO lease (environment, owner, pid, host, started_at, heartbeat_at, what)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           (self.environment, self.owner, os.getpid(), socket.gethostname(), now, now, self.what))
         except BaseException:
             self._lock.release()
             raise
@@ -661,27 +808,25 @@ class Lease:
         self.release()
 
 
-def remember_created(journal: Journal, environment: str, row: Mapping[str, str], trainee_id: str, *,
-                     how: str, account: str = "") -> int:
-    """A trainee created (or found in Register) by another path than the upload — e.g. ``sync`` creating
-    a new row — enters the ledger, so an upload never posts it again. Idempotent; returns the entry id."""
-    ledger = Ledger(journal, environment, account)
-    identity = identity_of(row, journal)
-    entry = ledger.find(identity)
-    if entry is not None and entry.in_register:
-        return entry.id
-    entry_id = ledger.record_found(identity, trainee_id=trainee_id, trainee_state=None, found_by=how,
-                                   in_register_before=False)
-    ledger.record_held(entry_id, identity.fields)
-    with journal.transaction() as db:  # what was sent is what Register holds
-        db.execute("UPDATE trainee SET sent_hashes = held_hashes, first_sent_at = COALESCE(first_sent_at, ?)"
-                   " WHERE id = ?", (utc_now(), entry_id))
-    return entry_id
+def account_key(journal: Journal, account: str | None) -> str:
+    """The ledger's account: a keyed hash of the provider Register names for the token ('' where it names none)."""
+    return journal.keyed_hash("account", account) if account else ""
+
+
+@contextlib.contextmanager
+def holding(journal: Journal, environment: str, *, label: str, what: str, lease: Lease | None = None) -> Iterator[Lease]:
+    """The environment's lease for a run: ``lease`` when the caller holds it already (a sync creating its new
+    trainees through the upload's path), else acquired here and released at the end."""
+    if lease is not None:
+        yield lease
+        return
+    with Lease(journal, environment, label=label, what=what) as held:
+        yield held
 
 
 def forget_environment(journal: Journal, environment: str) -> int:
-    """Forget what was sent to one environment: its ledger entries and requests, and its finished batches
-    (an unfinished batch is kept, as always; its rows stay as they are).
+    """Forget what was sent to one environment: its ledger entries and requests, its sync and action runs, and its
+    finished batches (an unfinished batch is kept, as always; its rows stay as they are).
 
     Only for Practice, when the practice Register's own trainees are purged: a ledger that remembered
     trainees the practice Register no longer holds would stop a rehearsal for no reason. Returns the
@@ -694,6 +839,7 @@ def forget_environment(journal: Journal, environment: str) -> int:
             db.execute("DELETE FROM item WHERE batch_id = ?", (batch_id,))
             db.execute("DELETE FROM batch WHERE id = ?", (batch_id,))
         db.execute("DELETE FROM request WHERE trainee IN (SELECT id FROM trainee WHERE environment = ?)", (environment,))
+        db.execute("DELETE FROM run WHERE environment = ?", (environment,))  # their requests went just above
         cur = db.execute("DELETE FROM trainee WHERE environment = ?", (environment,))
     return cur.rowcount
 
@@ -729,7 +875,7 @@ def running_upload(journal: Journal, environment: str) -> LeaseInfo | None:
 
 def _lease(row: sqlite3.Row) -> LeaseInfo:
     return LeaseInfo(environment=row["environment"], owner=row["owner"], pid=int(row["pid"]), host=row["host"],
-                     started_at=row["started_at"])
+                     started_at=row["started_at"], what=row["what"] or "upload")
 
 
 @contextlib.contextmanager
@@ -755,9 +901,10 @@ __all__ = [
     "TraineeIdentity",
     "UploadRunningError",
     "hold_batch",
+    "holding",
     "identity_of",
+    "identity_of_record",
     "read_lease",
-    "remember_created",
     "running_upload",
     "running_uploads",
 ]

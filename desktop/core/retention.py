@@ -6,6 +6,7 @@ What the data folder holds and for how long (``RETENTION``; README "Where your d
 What                                       Where (data folder)                    Kept
 =========================================  =====================================  ====================================
 finished upload batches and their receipts ``upload-journal.sqlite3``, ``receipts``  90 days after the batch finished
+finished sync/action runs, their receipts  ``upload-journal.sqlite3``, ``receipts``  90 days after the run finished
 unfinished upload batches                  ``upload-journal.sqlite3``              until finished or forgotten
 the window's autosaved work                ``autosave/``                          30 days after it was last saved
 the practice Register's trainees           ``practice/``                          30 days after the last change
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from desktop.core.errors import UsageError, UserFacingError
 from desktop.core.journal import FILE_NAME as JOURNAL_FILE
-from desktop.core.journal import Batch, BatchBusyError, Journal, JournalError
+from desktop.core.journal import Batch, BatchBusyError, Journal, JournalError, iso_time
 from desktop.core.ledger import Lease, forget_environment, hold_batch
 from desktop.core.paths import config_dir, data_dir
 from desktop.core.receipt import receipts_dir
@@ -200,6 +201,8 @@ def _purge_batches(folder: Path, cutoff: float, report: PurgeReport, dry_run: bo
                     if not dry_run:
                         _remove(receipt, strict=True)
                     report.receipts.append(receipt)
+            if not dry_run:  # sync and action runs are views like batches: they go with the same period
+                journal.forget_runs(iso_time(cutoff))
     # receipts the app kept whose batch is gone (forgotten, or an older journal moved aside) expire by age
     for path in _files(receipts):
         if path not in kept_receipts and path not in report.receipts and _mtime(path) <= cutoff:

@@ -69,7 +69,10 @@ DEFECTS = [
 
 
 def cycle_start(today: dt.date) -> int:
-    return today.year if today >= dt.date(today.year, 8, 1) else today.year - 1
+    """The academic cycle of ``today`` (``desktop.validation.cycles``: the one place a date becomes a cycle)."""
+    from desktop.validation.cycles import cycle_of
+
+    return cycle_of(today) or today.year
 
 
 def rows(n: int, *, seed: int = 1, defect_share: float = 0.1, today: dt.date | None = None,

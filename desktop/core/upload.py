@@ -74,7 +74,15 @@ from desktop.core.journal import (
     parse_time,
     utc_now,
 )
-from desktop.core.ledger import AlreadyInRegister, Lease, Ledger, LedgerEntry, normalise_hesa_id
+from desktop.core.ledger import (
+    AlreadyInRegister,
+    Lease,
+    Ledger,
+    LedgerEntry,
+    account_key,
+    holding,
+    normalise_hesa_id,
+)
 from desktop.core.progress import Cancelled, CancelToken, Progress, no_progress
 from desktop.core.receipt import Reconciliation
 from desktop.core.session import ImportSession
@@ -211,11 +219,15 @@ def upload_valid_rows(
     settle: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     again: Collection[int] = (),
+    positions: Collection[int] | None = None,
+    lease: Lease | None = None,
 ) -> UploadResult:
     """Send every valid row whose trainee Register does not hold yet; see the module docstring.
 
     ``settle`` is the settle margin (default: the client's read timeout); ``again`` the spreadsheet
-    rows to register a second time on purpose. Raises ``Cancelled`` (the journal is consistent; run
+    rows to register a second time on purpose. ``positions`` (frame rows) limits the run to those rows
+    and ``lease`` is the environment's lease when the caller holds it already: ``sync`` creates its
+    new trainees through this very path, under its own lease. Raises ``Cancelled`` (the journal is consistent; run
     again to resume), ``UploadRunningError`` (another process is uploading to this environment),
     ``AuthenticationError`` (ask for a token, then run again) and other ``ApiError``s when Register
     cannot be reached after retries. Rows Register rejected or already held are results, not errors.
@@ -228,7 +240,8 @@ def upload_valid_rows(
                on_row=on_row, max_attempts=max_attempts,
                margin=client.read_timeout if settle is None else settle, clock=clock, again=frozenset(again))
     return run.go(file_hash=file_hash or file_sha256(session.raw.path), new_batch=new_batch, account=account,
-                  write_receipts=write_receipts, reconcile=reconcile, apply_findings=apply_findings)
+                  write_receipts=write_receipts, reconcile=reconcile, apply_findings=apply_findings,
+                  positions=positions, lease=lease)
 
 
 class _Run:
@@ -251,21 +264,21 @@ class _Run:
 
     # ------------------------------------------------------------------ the whole run
     def go(self, *, file_hash: str, new_batch: bool, account: str | None, write_receipts: bool, reconcile: bool,
-           apply_findings: bool) -> UploadResult:
+           apply_findings: bool, positions: Collection[int] | None = None, lease: Lease | None = None) -> UploadResult:
         started = self.clock()
-        rows = prepare_rows(self.session, self.journal)
+        rows = prepare_rows(self.session, self.journal, positions)
         client = self.client
         result: UploadResult | None = None
         checkpoint = client.checkpoint
         client.checkpoint = self.token.raise_if_cancelled
         try:
-            with Lease(self.journal, self.scope, label=self.environment.label) as lease:
-                self.lease = lease
+            with holding(self.journal, self.scope, label=self.environment.label, what="upload", lease=lease) as held:
+                self.lease = held
                 try:
                     if rows and not client.knows_server_clock:
                         client.info()  # Register's time (for the journal's send times) and the token, before any row
                     if client.account:
-                        self.ledger = Ledger(self.journal, self.scope, self.journal.keyed_hash("account", client.account))
+                        self.ledger = Ledger(self.journal, self.scope, account_key(self.journal, client.account))
                     self.batch_id = self._batch(file_hash, new_batch, account)
                     result = UploadResult(batch_id=self.batch_id, environment=self.environment)
                     work = self._prepare_batch(rows, result)

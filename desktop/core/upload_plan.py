@@ -77,11 +77,15 @@ def sendable_positions(session: ImportSession) -> np.ndarray:
     return session.valid_positions(ignore_api=True)
 
 
-def prepare_rows(session: ImportSession, journal: Journal) -> list[PreparedRow]:
+def prepare_rows(session: ImportSession, journal: Journal, positions: Collection[int] | None = None) -> list[PreparedRow]:
+    """The sendable rows (only those of ``positions`` when given) with their bodies and ledger identities."""
     out = []
     source_rows = session.source_rows
+    only = None if positions is None else {int(p) for p in positions}
     for pos in sendable_positions(session):
         position = int(pos)
+        if only is not None and position not in only:
+            continue
         row = session.row(position)
         payload = build_payload(row, session.template)
         body = payload_hash(payload, journal.salt)

@@ -1,12 +1,16 @@
 """What sync and the actions share: finding trainees in Register, settling lost answers, counting requests.
 
 * ``TraineeFinder`` finds Register's record of a trainee the way SPEC §11.1 says a client must:
-  Register's id when known (the file's ``trainee_id``, or remembered from an earlier run), else a
-  page through ``GET /trainees`` for the start cycles that matter, matched by HESA ID, then by the
+  Register's id when known (the file's ``trainee_id``, or the trainee ledger's), else a page
+  through ``GET /trainees`` for the start cycles that matter, matched by HESA ID, then by the
   provider's trainee id (only when exactly one trainee carries it).
-* ``wait_to_settle`` holds a look-up of a request whose answer was lost until Register has had the
-  read timeout plus a margin to finish it (measured on Register's clock, so a jump of this
-  computer's clock cannot shorten it).
+* ``wait_to_settle`` holds a look-up of a request whose answer was lost (or that a process killed
+  mid-request left open) until Register has had the read timeout plus the settle margin to finish
+  it — the upload's rule (``desktop.core.upload``), measured on Register's clock as this computer's
+  monotonic clock carries it, so a jump of the wall clock cannot shorten it.
+* ``ledger_of`` and ``entry_for_record``: the trainee ledger (``desktop.core.ledger``) of the
+  client's environment, and the entry of a trainee read from Register (recorded as found when the
+  ledger did not know it), on which every request about the trainee is journalled.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from dataclasses import dataclass, field
 
 from desktop.api.client import RegisterClient
 from desktop.api.updates import TraineeApi, TraineeRecord
-from desktop.core.requests_log import RequestLog
+from desktop.core.journal import Journal, iso_time, parse_time
+from desktop.core.ledger import Ledger, account_key, identity_of_record
+from desktop.validation.cycles import start_cycle
 
 logger = logging.getLogger(__name__)
 
-#: added to the read timeout before a lost answer is looked up
-SETTLE_MARGIN = 5.0
+#: seconds: Register's Date header is whole seconds (a send time recorded by another process may be up to 1 s early)
+DATE_RESOLUTION = 1.0
 
 
 @dataclass
@@ -45,12 +51,16 @@ def norm(value: str | None) -> str:
     return "".join((value or "").split()).upper()
 
 
+def record_cycle(rec: TraineeRecord) -> int | None:
+    """The start cycle ``GET /trainees`` files a trainee under (``desktop.validation.cycles``)."""
+    return start_cycle(rec.text("trainee_start_date"), rec.text("itt_start_date"))
+
+
 class TraineeFinder:
     """Register's records of the trainees a file names, read as few times as possible."""
 
-    def __init__(self, api: TraineeApi, log: RequestLog, counter: Counter) -> None:
+    def __init__(self, api: TraineeApi, counter: Counter) -> None:
         self.api = api
-        self.log = log
         self.counter = counter
         self.by_id: dict[str, TraineeRecord] = {}
         self._by_hesa: dict[str, list[TraineeRecord]] = {}
@@ -97,7 +107,7 @@ class TraineeFinder:
         Returns (record, "") or (None, why not found in words).
         """
         if hesa_id:
-            found = [r for r in self._by_hesa.get(norm(hesa_id), []) if cycle is None or _cycle(r) == cycle]
+            found = [r for r in self._by_hesa.get(norm(hesa_id), []) if cycle is None or record_cycle(r) == cycle]
             if len(found) == 1:
                 return found[0], ""
             if len(found) > 1:
@@ -106,7 +116,7 @@ class TraineeFinder:
         if provider_trainee_id:
             found = self._by_provider.get(provider_trainee_id.strip(), [])
             if cycle is not None:
-                found = [r for r in found if _cycle(r) == cycle] or found
+                found = [r for r in found if record_cycle(r) == cycle] or found
             if len(found) == 1:
                 return found[0], ""
             if len(found) > 1:
@@ -115,51 +125,56 @@ class TraineeFinder:
         return None, ""
 
 
-def _cycle(rec: TraineeRecord) -> int | None:
-    return start_cycle(rec.text("trainee_start_date"), rec.text("itt_start_date"))
+# ---------------------------------------------------------------------- the ledger
+def ledger_of(journal: Journal, client: RegisterClient) -> Ledger:
+    """The trainee ledger of the client's environment (and account, where Register names it)."""
+    return Ledger(journal, client.environment.origin, account_key(journal, client.account))
 
 
-def start_cycle(trainee_start: str | None, itt_start: str | None) -> int | None:
-    """The start cycle ``GET /trainees`` files a trainee under: its trainee start date, else its ITT start."""
-    from desktop.validation.packs.v2026_1.facts import NO_CYCLE, load_facts
-
-    for text in (trainee_start, itt_start):
-        try:
-            day = dt.date.fromisoformat((text or "").strip())
-        except ValueError:
-            continue
-        cycle = load_facts().cycle_of(day)
-        return None if cycle == NO_CYCLE else cycle
-    return None
-
-
-def current_cycle(today: dt.date) -> int:
-    from desktop.validation.packs.v2026_1.facts import load_facts
-
-    return load_facts().cycle_of(today)
+def entry_for_record(ledger: Ledger, rec: TraineeRecord, *, found_by: str) -> int:
+    """The ledger entry of a trainee read from Register: the one the ledger holds for its id, else one
+    recorded now as found (so no upload ever posts it; nothing is claimed about its fields)."""
+    entry = ledger.by_trainee_id(rec.trainee_id)
+    if entry is not None:
+        return entry.id
+    data = {k: rec.text(k) for k in ("hesa_id", "itt_start_date", "trainee_start_date", "date_of_birth", "last_name",
+                                     "first_names", "training_route", "email")}
+    identity = identity_of_record(data, ledger.journal, rec.trainee_id)
+    known = ledger.find(identity)
+    if known is not None and known.in_register and known.trainee_id == rec.trainee_id:
+        return known.id
+    return ledger.record_found(identity, trainee_id=rec.trainee_id, trainee_state=rec.state or None,
+                               found_by=found_by, held={})
 
 
-def parse_time_text(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+# ---------------------------------------------------------------------- settling
+def settle_seconds(client: RegisterClient, margin: float | None = None) -> float:
+    """How long after sending a request whose answer was lost Register's record is trusted to show it: the
+    read timeout plus the settle margin (setting ``settle_margin``; default: the read timeout) — the upload's rule."""
+    return client.read_timeout + (client.read_timeout if margin is None else margin)
 
 
 def wait_to_settle(client: RegisterClient, sent_at: str | None, settle: float) -> None:
-    """Sleep until ``settle`` seconds have passed on Register's clock since ``sent_at``."""
-    sent = parse_time_text(sent_at)
+    """Sleep until ``settle`` seconds (plus the ``Date`` header's resolution) have passed on Register's clock
+    since ``sent_at`` (a send time on Register's clock, as the ledger records it)."""
+    sent = parse_time(sent_at)
     if sent is None:
         return
-    elapsed = client.server_now() - sent.timestamp()
-    if elapsed < settle:
-        logger.info("waiting %.1f s before looking up a request whose answer was lost", settle - elapsed)
-        client.wait(settle - elapsed)
+    remaining = sent.timestamp() + settle + DATE_RESOLUTION - client.server_now()
+    if remaining > 0:
+        logger.info("waiting %.1f s before looking up a request whose answer was lost", remaining)
+        client.wait(remaining)
 
 
 def server_time(client: RegisterClient) -> str:
-    return dt.datetime.fromtimestamp(client.server_now(), dt.UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
+    """Now on Register's clock (ISO text), for the ledger's send times."""
+    return iso_time(client.server_now())
+
+
+def current_cycle(today: dt.date) -> int:
+    """The academic cycle of ``today`` (``desktop.validation.cycles``: the one place cycles are computed)."""
+    from desktop.validation.cycles import cycle_of
+
+    cycle = cycle_of(today)
+    assert cycle is not None
+    return cycle

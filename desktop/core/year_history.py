@@ -1,19 +1,19 @@
-"""History of updates and actions: sync, withdraw, defer and recommend runs, and what each request did."""
+"""History of updates and actions: sync, withdraw, defer and recommend runs, and what each request did.
+
+Runs are the journal's views (``Journal.runs``); their requests are the trainee ledger's
+(``desktop.core.ledger.run_requests``): field names, outcomes, Register's ids and words — no values.
+"""
 
 from __future__ import annotations
 
 from typing import Any, TextIO
 
-from desktop.core.journal import Journal
-from desktop.core.requests_log import RequestLog, Run
+from desktop.core.journal import Journal, Run
+from desktop.core.ledger import run_requests
 
 
 def year_runs(journal: Journal) -> list[Run]:
-    log = RequestLog(journal, "")
-    try:
-        return log.runs()
-    finally:
-        log.close()
+    return journal.runs()
 
 
 def run_as_json(run: Run, journal: Journal | None = None) -> dict[str, Any]:
@@ -22,14 +22,10 @@ def run_as_json(run: Run, journal: Journal | None = None) -> dict[str, Any]:
                            "file": run.file_name, "app_version": run.app_version, "counts": run.counts,
                            "receipt": run.receipt_path}
     if journal is not None:
-        log = RequestLog(journal, run.environment)
-        try:
-            doc["requests"] = [{"row": r.source_row, "trainee_id": r.trainee_id, "request": r.kind,
-                                "fields": list(r.fields), "outcome": r.state, "confirmed_by": r.confirmed_by,
-                                "http_status": r.http_status, "messages": list(r.messages), "sent_at": r.sent_at}
-                               for r in log.run_requests(run.id)]
-        finally:
-            log.close()
+        doc["requests"] = [{"row": r.source_row, "trainee_id": r.trainee_id, "request": r.kind,
+                            "fields": list(r.fields), "outcome": r.state, "confirmed_by": r.confirmed_by,
+                            "http_status": r.http_status, "messages": list(r.messages), "sent_at": r.sent_at}
+                           for r in run_requests(journal, run.id)]
     return doc
 
 
@@ -55,4 +51,4 @@ def write_run(journal: Journal, run: Run, out: TextIO) -> None:
     for r in doc["requests"]:
         detail = ", ".join(r["fields"]) if r["outcome"] in ("done", "already") else " | ".join(r["messages"])
         out.write(f"{r['row'] if r['row'] is not None else '-':<4} {r['request']:<15} {r['outcome']:<10} "
-                  f"{r['trainee_id']:<25} {detail}\n")
+                  f"{r['trainee_id'] or '-':<25} {detail}\n")

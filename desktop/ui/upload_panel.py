@@ -21,7 +21,7 @@ local Register simulator in this process, so the whole flow can be rehearsed wit
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,14 @@ from desktop.core.upload_plan import (
     plan_upload,
 )
 from desktop.core.upload_receipts import write_batch_receipt
-from desktop.ui.dialogs import Choice, MessageDialog, SaveFileDialog, TokenDialog
+from desktop.ui.dialogs import (
+    AgainRow,
+    Choice,
+    MessageDialog,
+    RegisterAgainDialog,
+    SaveFileDialog,
+    TokenDialog,
+)
 from desktop.ui.jobs import Job, JobRunner
 from desktop.validation.findings import Findings
 
@@ -102,14 +109,15 @@ class PlanInfo:
     per: float
 
 
-def plan_work(session: ImportSession, environment: Environment, config: AppConfig) -> Callable[[Progress, CancelToken], PlanInfo]:
+def plan_work(session: ImportSession, environment: Environment, config: AppConfig,
+              again: Collection[int] = ()) -> Callable[[Progress, CancelToken], PlanInfo]:
     def run(progress: Progress, token: CancelToken) -> PlanInfo:
         progress(0, 0)
         limiter = RateLimiter(config.rate_limit, config.rate_window)
         file_hash = file_sha256(session.raw.path)
         token.raise_if_cancelled()
         with Journal() as journal:
-            plan = plan_upload(session, journal, environment, limiter=limiter, file_hash=file_hash)
+            plan = plan_upload(session, journal, environment, limiter=limiter, file_hash=file_hash, again=again)
             batch = journal.batch(plan.batch_id) if plan.batch_id is not None else None
             findings = plan_answers(session, journal, batch, plan.decisions)
         return PlanInfo(plan=plan, batch=batch, findings=findings, rate=limiter.rate, per=limiter.per)
@@ -130,11 +138,13 @@ def connection_work(environment: Environment, token: str | None, config: AppConf
 
 
 def upload_work(session: ImportSession, environment: Environment, token: str | None, config: AppConfig,
-                pause: PauseSwitch, on_row: Callable[[RowResult], None]) -> Callable[[Progress, CancelToken], UploadResult]:
+                pause: PauseSwitch, on_row: Callable[[RowResult], None],
+                again: Collection[int] = ()) -> Callable[[Progress, CancelToken], UploadResult]:
     def run(progress: Progress, cancel: CancelToken) -> UploadResult:
         with Journal() as journal, make_client(environment, token, config) as client:
             return upload_valid_rows(session, client, journal, progress=progress, token=cancel, pause=pause,
-                                     on_row=on_row, account=config.account_name, apply_findings=False)
+                                     on_row=on_row, account=config.account_name, apply_findings=False,
+                                     settle=config.settle_margin, again=again)
 
     return run
 
@@ -166,6 +176,8 @@ class UploadPanel(QWidget):
         self._live: dict[str, int] = {}
         self._running_env: Environment | None = None
         self._upload_job: Job | None = None
+        #: spreadsheet rows to register a second time on purpose, for the next upload only (``--register-again``)
+        self.again: set[int] = set()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -221,6 +233,11 @@ class UploadPanel(QWidget):
         self.upload_button = QPushButton("&Upload…")
         self.upload_button.setEnabled(False)
         run_row.addWidget(self.upload_button)
+        self.again_button = QPushButton("Register a&gain…")
+        self.again_button.setToolTip("A genuine second registration of a trainee already sent (a withdrawal and a new "
+                                     "course in the same year): choose the rows; recorded in the ledger and the receipt")
+        self.again_button.hide()
+        run_row.addWidget(self.again_button)
         self.pause_button = QPushButton("&Pause")
         self.pause_button.setCheckable(True)
         self.pause_button.setToolTip("Stops between two requests; nothing is lost")
@@ -263,6 +280,7 @@ class UploadPanel(QWidget):
         self.forget_token_button.clicked.connect(self.forget_token)
         self.test_button.clicked.connect(self.test_connection)
         self.upload_button.clicked.connect(self.start_upload)
+        self.again_button.clicked.connect(self.choose_again)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.cancel_button.clicked.connect(self.cancel_upload)
         self.receipt_button.clicked.connect(self.export_receipt)
@@ -327,6 +345,7 @@ class UploadPanel(QWidget):
     def _forget_result(self) -> None:
         """Another environment: the last upload's result (and its batch) no longer describe what is shown."""
         self.last_result = None
+        self.again = set()  # a second registration is asked for one environment's trainees
         self.result_label.clear()
         self.result_label.hide()
         self.receipt_button.setEnabled(False)
@@ -446,6 +465,7 @@ class UploadPanel(QWidget):
     def set_session(self, session: ImportSession | None) -> None:
         self.session = session
         self.plan_info = None
+        self.again = set()
         self._forget_result()
         self.invalidate_plan()
 
@@ -485,7 +505,7 @@ class UploadPanel(QWidget):
             return None
         plan_env = PRACTICE if env.name == "practice" else env  # the batch is Practice's whatever its port
         self.plan_label.setText("Working out what to send…")
-        job = Job(plan_work(session, plan_env, self.config), label="Working out what to send")
+        job = Job(plan_work(session, plan_env, self.config, frozenset(self.again)), label="Working out what to send")
         job.signals.succeeded.connect(lambda info, s=session: self._planned(info, s))
         job.signals.failed.connect(self._plan_failed)
         return self.jobs.start("upload-plan", job)
@@ -505,7 +525,13 @@ class UploadPanel(QWidget):
                          f"{info.batch.created_at[:16].replace('T', ' ')} UTC): {counts_text(info.batch.counts)}.</p>")
         if plan.running is not None:
             parts.append(f"<p><b>{plan.running.describe()[0].upper()}{plan.running.describe()[1:]}.</b> Only one "
-                         f"upload at a time may send to {label}: wait for it to finish, then look here again.</p>")
+                         f"upload, sync or action at a time may send to {label}: wait for it to finish, then look "
+                         "here again.</p>")
+        again = sorted(d.row.source_row for d in plan.decisions if d.action == "again")
+        if again:
+            parts.append(f"<p><b>{len(again)} row(s) will be registered a second time on purpose</b> (row "
+                         f"{', '.join(map(str, again))}): each is sent as a new trainee with this upload only, and the "
+                         "ledger and the receipt record it.</p>")
         for line in describe_plan(plan)[1 if plan.running is not None else 0:]:
             if not line.startswith("Resuming"):
                 parts.append(f"<p>{line}</p>")
@@ -533,6 +559,8 @@ class UploadPanel(QWidget):
         else:
             self.upload_button.setText(("&Resume: send " if plan.resuming else "&Upload ") + f"{n:,} row{'s' if n != 1 else ''}…")
         self.upload_button.setEnabled((n > 0 or plan.to_check > 0) and plan.running is None)
+        self.again_button.setVisible(bool(plan.already_sent or again))
+        self.again_button.setEnabled(plan.running is None)
         self.receipt_button.setEnabled(info.batch is not None)
         if len(info.findings) or (self.session is not None and self.session.has_api_findings):
             self.answers_ready.emit(info.findings)
@@ -544,6 +572,25 @@ class UploadPanel(QWidget):
             logger.error("planning the upload failed: %s", type(exc).__name__,
                          exc_info=exc if isinstance(exc, BaseException) else None)
             self.plan_label.setText("<b>What would be sent could not be worked out.</b> Details are in the log file.")
+
+    def again_rows(self) -> list[AgainRow]:
+        """Rows whose trainee the ledger holds (sent from this or another file), as the plan found them."""
+        if self.plan_info is None:
+            return []
+        return [AgainRow(d.row.source_row, d.entry.describe()) for d in self.plan_info.plan.decisions
+                if d.action in ("already_sent", "again") and d.entry is not None]
+
+    def choose_again(self) -> set[int] | None:
+        """Ask which already-sent rows to register a second time (for the next upload only)."""
+        rows = self.again_rows()
+        if not rows or self.running:
+            return None
+        chosen = RegisterAgainDialog.ask(self.window(), rows, set(self.again))
+        if chosen is None:
+            return None
+        self.again = chosen
+        self.invalidate_plan()
+        return chosen
 
     # ------------------------------------------------------------------ connection test
     def test_connection(self) -> Job | None:
@@ -587,8 +634,8 @@ class UploadPanel(QWidget):
         self._time_left = TimeLeft(info.plan.estimated_seconds)
         self._live = {}
         self._running_env = env
-        job = Job(upload_work(session, env, token, self.config, self._pause, self.row_done.emit),
-                  label=f"Sending to {env.label}")
+        job = Job(upload_work(session, env, token, self.config, self._pause, self.row_done.emit,
+                              frozenset(self.again)), label=f"Sending to {env.label}")
         job.signals.progress.connect(self._progress)
         job.signals.succeeded.connect(self._uploaded)
         job.signals.failed.connect(self._upload_failed)
@@ -605,6 +652,9 @@ class UploadPanel(QWidget):
                       "them. Rows already sent from this file are never sent twice.")
         else:
             detail = f"{env.label} keeps what is sent. Rows already sent from this file are never sent twice."
+        if self.again:
+            detail += (f" Except the {len(self.again)} row(s) you chose to register a second time on purpose "
+                       f"(row {', '.join(map(str, sorted(self.again)))}): recorded in the ledger and the receipt.")
         choice = MessageDialog.ask(
             self.window(), f"Send to {env.label}?", f"Send {rows} to {env.label} ({env.base_url})?",
             [Choice("send", f"Send {rows}"), Choice("cancel", "Cancel", QMessageBox.ButtonRole.RejectRole)],
@@ -614,7 +664,7 @@ class UploadPanel(QWidget):
 
     def _set_running(self, running: bool, n: int = 0) -> None:
         for w in (self.env_combo, self.custom_url, self.set_token_button, self.forget_token_button,
-                  self.test_button, self.upload_button, self.receipt_button):
+                  self.test_button, self.upload_button, self.receipt_button, self.again_button):
             w.setEnabled(not running)
         for shown in (self.pause_button, self.cancel_button, self.progress, self.progress_label):
             shown.setVisible(running)
@@ -687,6 +737,7 @@ class UploadPanel(QWidget):
 
     def _uploaded(self, result: UploadResult) -> None:
         self.last_result = result
+        self.again = set()  # the override is for one upload of those rows, not a standing licence
         self.answers_ready.emit(result.findings)
         env = self._running_env or result.environment
         lines = [f"<p><b>Batch {result.batch_id} to {env.label}:</b> {counts_text(result.counts)}.</p>"]

@@ -53,6 +53,19 @@ def _client(environment: Environment, token: str | None, config: AppConfig) -> A
     return make_client(environment, token, config)
 
 
+def _remember(plan: Any, journal: Any, client: Any, env: Environment) -> None:
+    """Nothing to send: what the comparison found still goes in the ledger (trainees found in Register, what it
+    holds), when no other window is sending to the environment (a comparison never waits for one)."""
+    from desktop.core.ledger import Lease, UploadRunningError
+    from desktop.core.sync import remember_plan
+
+    try:
+        with Lease(journal, env.origin, label=env.label, what="sync") as lease:
+            remember_plan(plan, journal, client, lease)
+    except UploadRunningError:
+        pass
+
+
 class SyncPanel(QGroupBox):
     """Keep Register in step with the open file: compare, show before → after, send."""
 
@@ -122,7 +135,10 @@ class SyncPanel(QGroupBox):
 
             progress(0, 0)
             with _client(env, token, config) as client, Journal() as journal:
-                return plan_sync(session, client, journal, token=cancel)
+                plan = plan_sync(session, client, journal, token=cancel, settle=config.settle_margin)
+                if plan.requests_to_send == 0 and plan.running is None:
+                    _remember(plan, journal, client, env)
+                return plan
 
         self.compare_button.setEnabled(False)
         self.summary.setText(f"Reading {env.label}…")
@@ -142,7 +158,9 @@ class SyncPanel(QGroupBox):
             + (f", {c['invalid']} with errors (not sent)" if c["invalid"] else "")
             + f"; {c['in_register_only']} in Register but not in the file (kept as they are). "
             + (f"{plan.requests_to_send} request(s) to send." if plan.requests_to_send else
-               "Register already matches the file: nothing to send."))
+               "Register already matches the file: nothing to send.")
+            + (f" Note: {plan.running.describe()} to {plan.environment_label}; sending waits until it has finished."
+               if plan.running is not None else ""))
         self.tree.clear()
         for item in plan.items:
             if item.status == "unchanged":
@@ -190,7 +208,8 @@ class SyncPanel(QGroupBox):
             from desktop.core.sync import run_sync
 
             with _client(env, token, config) as client, Journal() as journal:
-                return run_sync(session, plan, client, journal, progress=progress, token=cancel)
+                return run_sync(session, plan, client, journal, progress=progress, token=cancel,
+                                settle=config.settle_margin)
 
         self.send_button.setEnabled(False)
         self.compare_button.setEnabled(False)
@@ -356,7 +375,8 @@ class ActionsDialog(QDialog):
             from desktop.core.journal import Journal
 
             with _client(env, token, config) as client, Journal() as journal:
-                return run_actions(f, client, journal, progress=progress, token=cancel, dry_run=dry_run)
+                return run_actions(f, client, journal, progress=progress, token=cancel, dry_run=dry_run,
+                                   settle=config.settle_margin)
 
         for b in (self.check_button, self.send_button, self.open_button):
             b.setEnabled(False)

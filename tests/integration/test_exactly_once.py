@@ -13,6 +13,8 @@ duplicate. Each scenario ends by counting, in the simulator, the trainees per HE
 * (d) a January start and starts either side of 1 August, answers lost: found by look-up in the
   right cycle, not re-sent;
 * (e) a journal written by the release before the ledger, migrated and resumed: nothing re-sent;
+* (f) a ``sync`` and an ``upload`` of the same file started within 10 ms of each other, 20 times:
+  one create path under one lease — every trainee posted exactly once, nothing else sent;
 
 and the credentials rules: no user-info in an address, ``REGISTER_API_TOKEN`` never sent to a
 custom address unless named with ``--token-env``, no token over plain http except to this computer.
@@ -113,6 +115,39 @@ def rewrite(path: Path, changes: dict[int, dict[str, str]]) -> None:
     write_csv(path, rows)
 
 
+# the last 20 ms are spun at real-time priority where allowed (root), so a loaded machine cannot keep one of the
+# two off the CPU at the instant of release; then back to normal priority before the app starts
+GATE = ("import os, runpy, sys, time\n"
+        "t = float(sys.argv.pop(1))\n"
+        "time.sleep(max(0.0, t - time.time() - 0.02))\n"
+        "try:\n"
+        "    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))\n"
+        "except (AttributeError, OSError):\n"
+        "    pass\n"
+        "while time.time() < t: pass\n"
+        "released = time.time()\n"
+        "try:\n"
+        "    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))\n"
+        "except (AttributeError, OSError):\n"
+        "    pass\n"
+        "sys.stderr.write(f'released {released:.6f}\\n'); sys.stderr.flush()\n"
+        "sys.argv[0] = 'register-desktop'\n"
+        "runpy.run_module('desktop.cli', run_name='__main__')\n")
+
+
+def race(start: str, commands: list[list[str]], env: dict[str, str]) -> tuple[float, list[tuple[int, str]]]:
+    """Run ``register-desktop`` commands in separate processes held at a starting gate and released at the same
+    instant of the wall clock (``start``); each prints when it was released. (release gap, [(exit, stderr)])."""
+    procs = [subprocess.Popen([sys.executable, "-c", GATE, start, *args], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for args in commands]
+    outs = []
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        outs.append((p.returncode, err.decode()))
+    released = [float(err.split("released ", 1)[1].split()[0]) for _, err in outs]
+    return max(released) - min(released), outs
+
+
 # ---------------------------------------------------------------------- (a) kill, edit, resume
 @POSIX
 def test_a_kill_edit_resume_250_rows(tmp_path, monkeypatch):
@@ -164,24 +199,6 @@ def test_b_two_uploads_started_within_10_ms_never_duplicate(tmp_path):
     """Both processes are held at a starting gate and released at the same instant of the wall clock (each
     prints when it was released), so they really start within a few milliseconds of each other."""
     trials, n = 20, 8
-    # the last 20 ms are spun at real-time priority where allowed (root), so a loaded machine cannot keep one of the
-    # two off the CPU at the instant of release; then back to normal priority before the app starts
-    gate = ("import os, runpy, sys, time\n"
-            "t = float(sys.argv.pop(1))\n"
-            "time.sleep(max(0.0, t - time.time() - 0.02))\n"
-            "try:\n"
-            "    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))\n"
-            "except (AttributeError, OSError):\n"
-            "    pass\n"
-            "while time.time() < t: pass\n"
-            "released = time.time()\n"
-            "try:\n"
-            "    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))\n"
-            "except (AttributeError, OSError):\n"
-            "    pass\n"
-            "sys.stderr.write(f'released {released:.6f}\\n'); sys.stderr.flush()\n"
-            "sys.argv[0] = 'register-desktop'\n"
-            "runpy.run_module('desktop.cli', run_name='__main__')\n")
 
     def trial(i: int) -> tuple[float, list[tuple[int, str]], Counter[str]]:
         folder = tmp_path / f"t{i}"
@@ -192,14 +209,8 @@ def test_b_two_uploads_started_within_10_ms_never_duplicate(tmp_path):
             start = f"{time.time() + 1.0:.6f}"
             args = ["upload", str(path), "--env", sim.base_url, "--yes", "--no-progress", "--rate-limit", "40",
                     "--rate-window", "0.25", "--today", TODAY.isoformat(), "--token-env", "REGISTER_API_TOKEN"]
-            procs = [subprocess.Popen([sys.executable, "-c", gate, start, *args], cwd=ROOT, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
-            outs = []
-            for p in procs:
-                _, err = p.communicate(timeout=120)
-                outs.append((p.returncode, err.decode()))
-            released = [float(err.split("released ", 1)[1].split()[0]) for _, err in outs]
-            return abs(released[0] - released[1]), outs, held(sim)
+            gap, outs = race(start, [args, args], env)
+            return gap, outs, held(sim)
 
     results: list[tuple[float, list[tuple[int, str]], Counter[str]]] = []
     attempts = 0
@@ -223,6 +234,58 @@ def test_b_two_uploads_started_within_10_ms_never_duplicate(tmp_path):
                 assert "an upload is running in another window (pid" in err.lower(), err
     assert sum(1 for _, outs, _ in results if 2 in [c for c, _ in outs]) >= 1  # the race really happened
     assert len(within) >= trials, gaps
+
+
+# ---------------------------------------------------------------------- (f) a sync and an upload at once
+@POSIX
+def test_f_a_sync_and_an_upload_of_the_same_file_started_together_never_double_anything(tmp_path):
+    """Issue 17 on issue 11's ledger: ``sync`` and ``upload`` of the same file to the same environment, released
+    within 10 ms of each other, 20 times. Both create through one path under one lease, so every trainee is posted
+    exactly once and nothing else is sent (the same file: no update is due); the one that finds the environment
+    held is told so at once and sends nothing."""
+    trials, n = 20, 8
+
+    def trial(i: int) -> dict[str, Any]:
+        folder = tmp_path / f"t{i}"
+        folder.mkdir()
+        path = make_file(folder, n)
+        with RegisterSimulator(today=TODAY, rate_limit=40, window=0.25, duplicate_rule=False) as sim:
+            env = child_env(folder, sim.token or "", read_timeout=1.0)
+            start = f"{time.time() + 1.0:.6f}"
+            common = [str(path), "--env", sim.base_url, "--yes", "--no-progress", "--rate-limit", "40",
+                      "--rate-window", "0.25", "--today", TODAY.isoformat(), "--token-env", "REGISTER_API_TOKEN"]
+            order = [["sync", *common], ["upload", *common]]
+            if i % 2:
+                order.reverse()  # neither is always first out of the gate
+            gap, outs = race(start, order, env)
+            writes = {k: v for k, v in sim.stats.by_endpoint.items() if not k.startswith("GET ")}
+            return {"gap": gap, "outs": list(zip([c[0] for c in order], outs, strict=True)), "counts": held(sim),
+                    "writes": writes}
+
+    results: list[dict[str, Any]] = []
+    attempts = 0
+    while sum(r["gap"] < 0.010 for r in results) < trials and attempts < trials + 20:
+        results.append(trial(attempts))
+        attempts += 1
+    within = [r for r in results if r["gap"] < 0.010]
+    doubled = sum(max(0, r["writes"].get("POST /trainees", 0) - n) + sum(v for k, v in r["writes"].items()
+                                                                        if k != "POST /trainees") for r in within)
+    refused = sum(1 for r in within if any(code == 2 for _, (code, _) in r["outs"]))
+    record("(f) a sync and an upload of one file started within 10 ms", trials=len(within),
+           duplicates=sum(duplicates(r["counts"]) for r in within), lost=sum(n - len(r["counts"]) for r in within),
+           double_requests=doubled, refused=refused, attempts=attempts,
+           median_gap_ms=round(1000 * sorted(r["gap"] for r in within)[len(within) // 2], 3) if within else None)
+    for r in results:
+        assert len(r["counts"]) == n and duplicates(r["counts"]) == 0, r["outs"]
+        assert r["writes"] == {"POST /trainees": n}, r  # each trainee posted once; nothing else sent
+        for command, (code, err) in r["outs"]:
+            assert "Traceback" not in err, err
+            assert code in (0, 2), (command, err)
+            if code == 2:  # the one that found the environment held was told who holds it, and sent nothing
+                other = "an upload" if command == "sync" else "a sync"
+                assert f"{other} is running in another window (pid" in err.lower(), err
+    assert refused >= 1  # the race really happened
+    assert len(within) >= trials
 
 
 # ---------------------------------------------------------------------- (c) slow POST, SIGKILL mid-request
@@ -498,4 +561,6 @@ def test_a_trainee_sync_created_is_never_posted_by_an_upload(tmp_path, monkeypat
         code, err = cli(str(path), "--env", sim.base_url, "--rate-window", "1")
         counts = held(sim)
     assert code == 0, err
-    assert "3 row(s) were already sent" in err and len(counts) == 3 and duplicates(counts) == 0
+    # sync created them through the upload's own path: the file's batch already holds them, nothing is posted
+    assert "Every valid row of this file already has an outcome in batch 1" in err, err
+    assert len(counts) == 3 and duplicates(counts) == 0

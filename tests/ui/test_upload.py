@@ -480,3 +480,48 @@ def test_rows_already_sent_show_date_and_batch_and_a_running_upload_blocks(qtbot
     qtbot.waitUntil(lambda: not w2.jobs.busy and panel.plan_info.plan.running is None, timeout=10000)
     upload(qtbot, w2)
     assert len(panel._sim.trainees()) == 6 and panel.last_result.created == 2
+
+
+def test_register_again_is_chosen_per_row_in_the_window_and_recorded(qtbot, make_window, tmp_path, monkeypatch):
+    """Issue 11's per-trainee override in the window (the CLI's --register-again ROW): a later file holds a student
+    already sent; only the row ticked is sent again, once, with the ledger and the receipt saying so; the next
+    upload sends nobody twice."""
+    from desktop.core.ledger import Ledger
+    from tests.helpers import write_csv
+
+    w = make_window()
+    to_upload_step(qtbot, w, write_csv(tmp_path / "autumn.csv", people(4)))
+    upload(qtbot, w)
+    panel = w.upload_panel
+    sim = panel._sim
+    sim.duplicate_rule = False  # a real second registration differs from the first; here only the app decides
+    assert panel.again_button.isHidden()  # nothing of this file's was sent from elsewhere
+
+    spring = people(6)[1::4]  # person(1), sent in autumn.csv (a withdrawal, then a new course), and person(5)
+    to_upload_step(qtbot, w, write_csv(tmp_path / "spring.csv", spring))
+    assert (panel.plan_info.plan.to_send, panel.plan_info.plan.already_sent) == (1, 1)
+    assert not panel.again_button.isHidden()
+    offered: list[list[int]] = []
+
+    def ask(cls, parent, rows, chosen):  # type: ignore[no-untyped-def]
+        offered.append([r.source_row for r in rows])
+        assert all("already sent on" in r.sent and "in batch 1" in r.sent for r in rows), rows
+        return {2}
+
+    monkeypatch.setattr(dialogs.RegisterAgainDialog, "ask", classmethod(ask))
+    panel.again_button.click()
+    qtbot.waitUntil(lambda: not w.jobs.busy and panel.plan_info is not None and panel.plan_info.plan.to_send == 2,
+                    timeout=10000)
+    assert offered == [[2]]
+    assert "1 row(s) will be registered a second time on purpose" in panel.plan_label.text()
+    upload(qtbot, w)
+    held = Counter(str(t["hesa_id"]) for t in sim.trainees())
+    assert len(sim.trainees()) == 6 and held[str(2610000000001)] == 2
+    assert panel.again == set()  # for that upload only
+    with Journal() as j:
+        second = [e for e in Ledger(j, "practice").entries() if e.registration == 2]
+        assert len(second) == 1 and "second registration asked for by" in (second[0].override or "")
+        receipt = Path(j.batches()[0].receipt_path).read_text("utf-8-sig")
+    assert "Sent again on purpose" in receipt
+    qtbot.waitUntil(lambda: not w.jobs.busy and panel.plan_info is not None, timeout=10000)
+    assert panel.plan_info.plan.nothing_to_send  # the override is not a standing licence

@@ -231,3 +231,22 @@ def test_no_personal_value_is_written(journal):
     data = b"".join(p.read_bytes() for p in journal.path.parent.glob(journal.path.name + "*"))
     for value in ("2610000000001", "O'Brien", "Siân", "a@example.com", "1990-04-13"):
         assert value.encode() not in data
+
+
+def test_finished_runs_are_forgotten_after_the_period_but_their_requests_stay_on_the_ledger(journal):
+    """Runs are views (like batches): retention deletes them; the ledger's requests, which stop a repeat, stay."""
+    ledger = Ledger(journal, "sandbox")
+    entry = ledger.mark_sending(identity(journal), item_id=None, sent_at="2026-01-01T00:00:00Z", owner=None)
+    run = journal.start_run("withdraw", environment="sandbox", environment_label="Sandbox", file_name="w.csv",
+                            app_version="0")
+    req = ledger.begin_request(entry, "withdraw", body_hash="h", sent_at="2026-01-01T00:00:00Z", owner=None,
+                               run_id=run, row_key="k")
+    ledger.settle_request(req, "done", confirmed_by="answer")
+    journal.finish_run(run, {"done": 1})
+    open_run = journal.start_run("defer", environment="sandbox", environment_label="Sandbox", file_name="d.csv",
+                                 app_version="0")
+    assert journal.forget_runs("2000-01-01T00:00:00Z") == 0
+    assert journal.forget_runs("2999-01-01T00:00:00Z") == 1
+    assert [r.id for r in journal.runs()] == [open_run]  # an unfinished run is kept
+    done = ledger.done_request("withdraw", "h", row_key="k")
+    assert done is not None and done.run_id is None  # still stops the same request being sent again

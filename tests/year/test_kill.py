@@ -58,9 +58,11 @@ def slow_sim(tmp_path, monkeypatch):
 
 
 def journal_states(tmp_path: Path, kind: str) -> dict[str, list[str]]:
+    """The trainee ledger's requests of one kind, per trainee (Register's id): their states."""
     db = sqlite3.connect(tmp_path / "data" / "upload-journal.sqlite3")
     out: dict[str, list[str]] = {}
-    for tid, state in db.execute("SELECT trainee_id, state FROM year_request WHERE kind = ?", (kind,)):
+    for tid, state in db.execute("SELECT trainee.trainee_id, request.state FROM request JOIN trainee"
+                                 " ON trainee.id = request.trainee WHERE request.kind = ?", (kind,)):
         out.setdefault(tid, []).append(state)
     db.close()
     return out

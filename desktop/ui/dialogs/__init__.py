@@ -389,6 +389,74 @@ class FixAllDialog(QDialog):
         return dialog.replacements() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
+@dataclass(frozen=True)
+class AgainRow:
+    """A row whose trainee the ledger holds: its spreadsheet row and when and where it was sent."""
+
+    source_row: int
+    sent: str  # "already sent on DATE in batch N (trainee id X)"
+
+
+class RegisterAgainDialog(QDialog):
+    """Choose rows to register a second time on purpose (issue 11's per-trainee override; the CLI's
+    ``--register-again ROW``). Each choice is recorded in the trainee ledger and the receipt."""
+
+    def __init__(self, parent: QWidget | None, rows: list[AgainRow], chosen: set[int]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Register a trainee again")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "<p>These rows' trainees were already sent to this environment, so they are never sent again — "
+            "a second copy in Register has to be merged by hand by its support team.</p>"
+            "<p>Tick a row <b>only for a genuine second registration</b> of the same student in the same academic "
+            "year (for example a withdrawal and then a new course). It is then sent as a new trainee with this "
+            "upload only; the app's ledger and the receipt record who asked for it and when.</p>")
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.table = QTableWidget(len(rows), 2, self)
+        self.table.setHorizontalHeaderLabels(["Register again", "Sent before"])
+        self.table.setAccessibleName("Rows already sent; tick those to register a second time")
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.boxes: list[tuple[int, QCheckBox]] = []
+        for r, row in enumerate(rows):
+            box = QCheckBox(f"Row {row.source_row}", self)
+            box.setChecked(row.source_row in chosen)
+            box.setAccessibleName(f"Register row {row.source_row} again")
+            box.toggled.connect(self._update_button)
+            self.table.setCellWidget(r, 0, box)
+            self.table.setItem(r, 1, QTableWidgetItem(row.sent[0].upper() + row.sent[1:]))
+            self.boxes.append((row.source_row, box))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(640, min(220 + 32 * len(rows), 560))
+        self._update_button()
+
+    def chosen(self) -> set[int]:
+        return {row for row, box in self.boxes if box.isChecked()}
+
+    def _update_button(self, *_: object) -> None:
+        n = len(self.chosen())
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(f"Register {n} row{'s' if n != 1 else ''} again" if n else "Register none again")
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, rows: list[AgainRow], chosen: set[int]) -> set[int] | None:
+        """The spreadsheet rows to register again (possibly none), or None when cancelled."""
+        dialog = cls(parent, rows, chosen)
+        try:
+            return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+
 class CopyDialog(QDialog):
     """"Save a copy of my file with the fixes": the format, which values, and a column of problems left."""
 
